@@ -1,0 +1,1 @@
+"""The ``anakinra`` command line."""

@@ -1,0 +1,267 @@
+"""The package's single pint unit registry and the conversions done at the edges.
+
+Doses, volumes, rates and weights cross module boundaries as :class:`pint.Quantity` values made by
+this registry, never as bare floats. Text from a person or a file is parsed once, here, with
+:func:`parse_quantity`, which names the field in every error. Laboratory units written in UCUM
+(``Cel``, ``10*9/L``, ``[lb_av]``) go through :func:`ucum_to_pint` first.
+
+Canonical units inside the package: mass mg, volume mL, time h, body weight kg, dose rate mg/h,
+volume rate mL/h, concentration mg/mL, creatinine clearance mL/min.
+
+Examples
+--------
+>>> parse_quantity("154 lb", field="weight", unit="kg").to("kg").magnitude
+69.853...
+>>> parse_quantity("106 umol/L", field="creatinine", unit="mg/dL").magnitude
+1.199...
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Any, TypeAlias
+
+import pint
+
+from anakinra_iv.errors import InvalidInput, UnitMismatch
+
+__all__ = [
+    "CREATININE_MOLAR_MASS",
+    "Q_",
+    "Quantity",
+    "format_quantity",
+    "magnitude_in",
+    "parse_quantity",
+    "ucum_to_pint",
+    "ureg",
+]
+
+ureg: pint.UnitRegistry[Any] = pint.UnitRegistry(autoconvert_offset_to_baseunit=True)
+"""The one registry. Quantities from another registry cannot be mixed with these."""
+
+ureg.define("cells = [cell_count]")
+Q_ = ureg.Quantity
+Quantity: TypeAlias = pint.Quantity  # type: ignore[type-arg]
+
+CREATININE_MOLAR_MASS = Q_(113.12, "g/mol")
+"""Molar mass of creatinine (C4H7N3O), so 1 mg/dL = 88.4 umol/L. A chemical constant."""
+
+# UCUM codes that pint does not read as they are, mapped to pint expressions. Counts of cells are
+# written in UCUM as powers of ten per volume ("10*9/L"); pint reads them as plain numbers per
+# volume, which is what they are.
+_UCUM_TO_PINT: dict[str, str] = {
+    "Cel": "degC",
+    "[degF]": "degF",
+    "[lb_av]": "lb",
+    "[oz_av]": "oz",
+    "[in_i]": "inch",
+    "10*9/L": "1e9 / L",
+    "10*3/uL": "1e3 / uL",
+    "10*6/uL": "1e6 / uL",
+    "10*12/L": "1e12 / L",
+    "/mm3": "1 / mm**3",
+    "/uL": "1 / uL",
+    "/L": "1 / L",
+    "U/L": "U / L",
+    "mL/min": "mL / min",
+    "mL/min/{1.73_m2}": "mL / min",
+    "{cells}/uL": "1 / uL",
+    "g/dL": "g / dL",
+    "mg/dL": "mg / dL",
+    "ng/mL": "ng / mL",
+    "ug/L": "ug / L",
+    "ug/mL": "ug / mL",
+    "mg/L": "mg / L",
+    "mmol/L": "mmol / L",
+    "umol/L": "umol / L",
+    "pg/mL": "pg / mL",
+    "kg": "kg",
+    "g": "g",
+    "mg": "mg",
+    "mL": "mL",
+    "L": "L",
+    "h": "h",
+    "min": "min",
+    "d": "day",
+    "a": "year",
+    "%": "percent",
+}
+
+# Spellings a clinician types that pint reads otherwise or not at all.
+_ALIASES: dict[str, str] = {
+    "cc": "mL",
+    "ml": "mL",
+    "mls": "mL",
+    "mcg": "ug",
+    "µg": "ug",
+    "μg": "ug",
+    "µmol": "umol",
+    "μmol": "umol",
+    "lbs": "lb",
+    "hr": "h",
+    "hrs": "h",
+    "hours": "h",
+    "°C": "degC",
+    "°F": "degF",
+}
+
+_NUMBER = re.compile(r"^\s*([-+]?(?:\d+(?:[.,]\d+)*|\.\d+)(?:[eE][-+]?\d+)?)\s*(.*?)\s*$")
+
+
+def ucum_to_pint(code: str) -> str:
+    """Translate a UCUM unit code into a pint unit expression.
+
+    Codes pint understands as they are (``mg``, ``g/L``) pass through unchanged.
+
+    >>> ucum_to_pint("Cel"), ucum_to_pint("10*9/L")
+    ('degC', '1e9 / L')
+    """
+    code = code.strip()
+    if code in _UCUM_TO_PINT:
+        return _UCUM_TO_PINT[code]
+    # strip UCUM annotations such as {FEU} or {DDU}: they name the assay, not the unit
+    return re.sub(r"\{[^}]*\}", "", code).replace("[", "").replace("]", "") or code
+
+
+def _normalise_unit_text(text: str) -> str:
+    text = text.strip()
+    if text in _UCUM_TO_PINT:
+        return _UCUM_TO_PINT[text]
+    parts = re.split(r"(\s*/\s*|\s*\*\s*|\s+)", text)
+    return "".join(_ALIASES.get(p, p) for p in parts)
+
+
+def _parse_unit(unit_text: str, *, field: str) -> tuple[float, pint.Unit]:
+    """Read a unit that may carry a scale factor (``1e9 / L``): return (factor, unit)."""
+    try:
+        expression = ureg.parse_expression(_normalise_unit_text(unit_text))
+        if not isinstance(expression, pint.Quantity):
+            raise ValueError(unit_text)
+        return float(expression.magnitude), expression.units
+    except (pint.errors.UndefinedUnitError, pint.errors.DefinitionSyntaxError, ValueError) as e:
+        raise UnitMismatch(
+            f"'{field}': unknown unit '{unit_text}'", field=field, value=unit_text
+        ) from e
+    except Exception as e:  # pint raises assorted errors on odd text
+        raise UnitMismatch(
+            f"'{field}': cannot read unit '{unit_text}'", field=field, value=unit_text
+        ) from e
+
+
+def parse_quantity(
+    value: str | Quantity,
+    *,
+    field: str,
+    unit: str,
+    molar_mass: Quantity | None = None,
+    positive: bool = True,
+) -> Quantity:
+    """Read ``value`` (text such as ``"70 kg"``, or a quantity) and return it in ``unit``.
+
+    Parameters
+    ----------
+    value
+        Text with a number and a unit, or a quantity of this registry. A number without a unit is
+        refused: the unit is never guessed.
+    field
+        The input's name, used in every error message.
+    unit
+        The canonical unit to convert to; it also fixes the dimension expected. A unit with a
+        scale factor (``1e9 / L``) converts to its plain unit (``1 / L``): read the number in the
+        scaled unit with :func:`magnitude_in`.
+    molar_mass
+        Lets a substance concentration (``umol/L``) convert to a mass concentration (``mg/dL``).
+    positive
+        Refuse zero and negative values (the default).
+
+    Raises
+    ------
+    InvalidInput
+        No number, no unit, not finite, or not positive.
+    UnitMismatch
+        An unknown unit, or one that cannot be converted to ``unit``.
+    """
+    _, target = _parse_unit(unit, field=field)
+    if isinstance(value, pint.Quantity):
+        quantity = value
+        shown = f"{value:~P}"
+    else:
+        shown = str(value).strip()
+        if not shown:
+            raise InvalidInput(f"'{field}' is missing", field=field, value=value)
+        match = _NUMBER.match(shown)
+        if match is None:
+            raise InvalidInput(
+                f"'{field}' must be a number with a unit such as '{_example(unit)}' "
+                f"(got '{shown}')",
+                field=field,
+                value=value,
+            )
+        number_text, unit_text = match.groups()
+        if not unit_text:
+            raise UnitMismatch(
+                f"'{field}' needs a unit, for example '{_example(unit)}' (got '{shown}')",
+                field=field,
+                value=value,
+            )
+        number = float(number_text.replace(",", ""))
+        factor, parsed_unit = _parse_unit(unit_text, field=field)
+        quantity = Q_(number * factor if factor != 1 else number, parsed_unit)
+    if not math.isfinite(float(quantity.magnitude)):
+        raise InvalidInput(f"'{field}' must be a finite number (got '{shown}')", field=field)
+    try:
+        if molar_mass is not None and quantity.dimensionality != target.dimensionality:
+            with ureg.context("chemistry", mw=molar_mass):
+                converted = quantity.to(target)
+        else:
+            converted = quantity.to(target)
+    except pint.errors.DimensionalityError as e:
+        raise UnitMismatch(
+            f"'{field}' must be in a unit convertible to {unit} (got '{shown}')",
+            field=field,
+            value=value,
+            limit=unit,
+        ) from e
+    if positive and float(converted.magnitude) <= 0:
+        raise InvalidInput(
+            f"'{field}' must be greater than 0 (got '{shown}')", field=field, value=value, limit=0
+        )
+    return converted
+
+
+def magnitude_in(quantity: Quantity, unit: str) -> float:
+    """The number a quantity has in ``unit``, for private numeric kernels and for display.
+
+    ``unit`` may carry a scale factor, as cell counts do (``1e9 / L``).
+    """
+    factor, target = _parse_unit(unit, field="unit")
+    return float(quantity.to(target).magnitude) / factor
+
+
+def format_quantity(quantity: Quantity, unit: str, decimals: int = 2) -> str:
+    """Format a quantity following ISMP display rules.
+
+    Leading zero, no trailing zero, thousands separators, a space before the unit, ``mL`` and
+    ``mcg``.
+
+    >>> format_quantity(Q_(1200.0, "mg"), "mg")
+    '1,200 mg'
+    >>> format_quantity(Q_(0.5, "mg/mL"), "mg/mL")
+    '0.5 mg/mL'
+    >>> format_quantity(Q_(50.0, "mL/h"), "mL/h", 1)
+    '50 mL/h'
+    """
+    number = round(magnitude_in(quantity, unit), decimals)
+    text = f"{number:,.{decimals}f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    if text in ("-0", ""):
+        text = "0"
+    shown_unit = unit.replace("ug", "mcg").replace("ml", "mL")
+    return f"{text} {shown_unit}"
+
+
+def _example(unit: str) -> str:
+    examples = {"kg": "70 kg", "mg/dL": "1.0 mg/dL", "mg": "1200 mg", "mg/day": "1200 mg/day"}
+    return examples.get(unit, f"1 {unit}")
