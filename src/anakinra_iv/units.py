@@ -10,10 +10,13 @@ volume rate mL/h, concentration mg/mL, creatinine clearance mL/min.
 
 Examples
 --------
->>> parse_quantity("154 lb", field="weight", unit="kg").to("kg").magnitude
-69.853...
->>> parse_quantity("106 umol/L", field="creatinine", unit="mg/dL").magnitude
-1.199...
+>>> round(parse_quantity("154 lb", field="weight", unit="kg").magnitude, 3)
+69.853
+>>> creatinine = parse_quantity(
+...     "106 umol/L", field="creatinine", unit="mg/dL", molar_mass=CREATININE_MOLAR_MASS
+... )
+>>> round(creatinine.magnitude, 3)
+1.199
 """
 
 from __future__ import annotations
@@ -42,7 +45,7 @@ ureg: pint.UnitRegistry[Any] = pint.UnitRegistry(autoconvert_offset_to_baseunit=
 
 ureg.define("cells = [cell_count]")
 Q_ = ureg.Quantity
-Quantity: TypeAlias = pint.Quantity  # type: ignore[type-arg]
+Quantity: TypeAlias = pint.Quantity[Any]
 
 CREATININE_MOLAR_MASS = Q_(113.12, "g/mol")
 """Molar mass of creatinine (C4H7N3O), so 1 mg/dL = 88.4 umol/L. A chemical constant."""
@@ -132,7 +135,7 @@ def _normalise_unit_text(text: str) -> str:
     return "".join(_ALIASES.get(p, p) for p in parts)
 
 
-def _parse_unit(unit_text: str, *, field: str) -> tuple[float, pint.Unit]:
+def _parse_unit(unit_text: str, *, field: str) -> tuple[float, Any]:
     """Read a unit that may carry a scale factor (``1e9 / L``): return (factor, unit)."""
     try:
         expression = ureg.parse_expression(_normalise_unit_text(unit_text))

@@ -23,7 +23,10 @@ app = typer.Typer(
 )
 
 # Modules that add commands. Listed by name so that each area stays in its own file.
-COMMAND_MODULES: tuple[str, ...] = ()
+COMMAND_MODULES: tuple[str, ...] = (
+    "evidence_cmds",
+    "protocol_cmds",
+)
 
 for _name in COMMAND_MODULES:
     importlib.import_module(f"anakinra_iv.cli.{_name}").register(app)

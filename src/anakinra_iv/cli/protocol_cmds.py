@@ -1,0 +1,288 @@
+"""Commands: ``protocols``, ``protocol show|validate``, ``plan`` and ``demo``."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from anakinra_iv.cli._output import (
+    OutputFormat,
+    exit_with_problems,
+    print_json,
+    reporting_problems,
+)
+from anakinra_iv.compounding import calculate_bag, create_label, summarise_plan
+from anakinra_iv.dosing import calculate_dose_plan, create_patient, parse_daily_dose
+from anakinra_iv.errors import AnakinraError, InvalidInput, list_problems
+from anakinra_iv.protocol import Protocol, get_protocol, list_protocols, read_protocol_file
+
+__all__ = ["register"]
+
+DISCLAIMER = (
+    "Decision support for qualified clinicians. IV anakinra is off-label. Protocol values are "
+    "templates for the institution to review and approve."
+)
+
+protocol_app = typer.Typer(help="Show or validate protocol files.", no_args_is_help=True)
+
+
+def _console() -> Console:
+    return Console(width=110, highlight=False)
+
+
+def _protocol_rows(protocol: Protocol) -> list[dict[str, Any]]:
+    rows = []
+    for path, provenance in protocol.iter_values():
+        value = getattr(provenance, "value", None)
+        unit = getattr(provenance, "unit", None)
+        text = getattr(provenance, "text", None)
+        rows.append(
+            {
+                "path": path,
+                "value": value,
+                "unit": unit,
+                "text": text,
+                "status": provenance.status,
+                "source": provenance.source,
+                "note": provenance.note,
+            }
+        )
+    return rows
+
+
+def protocols_command(
+    format: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.text,
+) -> None:
+    """List the packaged protocols."""
+    items: list[dict[str, Any]] = [
+        {
+            "id": p.id,
+            "version": p.version,
+            "title": p.title,
+            "regimen": p.regimen_kind,
+            "historical": p.historical,
+            "site_decisions": p.count_site_decisions(),
+        }
+        for p in list_protocols()
+    ]
+    if format is OutputFormat.json:
+        print_json(items)
+        return
+    table = Table(title="Protocols", caption=DISCLAIMER)
+    for column in ("id", "version", "regimen", "site decisions", "title"):
+        table.add_column(column)
+    for item in items:
+        table.add_row(
+            item["id"],
+            item["version"],
+            item["regimen"] + (" (historical)" if item["historical"] else ""),
+            str(item["site_decisions"]),
+            item["title"],
+        )
+    _console().print(table)
+
+
+@protocol_app.command("show")
+def show_command(
+    protocol_id: Annotated[str, typer.Argument(metavar="ID")],
+    version: Annotated[str | None, typer.Option("--version")] = None,
+    format: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.text,
+) -> None:
+    """Print a protocol with each value's status and source."""
+    with reporting_problems():
+        protocol = get_protocol(protocol_id, version)
+    rows = _protocol_rows(protocol)
+    count = protocol.count_site_decisions()
+    if format is OutputFormat.json:
+        print_json(
+            {
+                "id": protocol.id,
+                "version": protocol.version,
+                "title": protocol.title,
+                "site_decision_count": count,
+                "values": rows,
+            }
+        )
+        return
+    console = _console()
+    console.print(f"[bold]{protocol.title}[/bold]  ({protocol.id} v{protocol.version})")
+    console.print(protocol.description)
+    table = Table(show_lines=False)
+    for column in ("value", "status", "source", "where / note"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        shown = (
+            f"{row['value']:g} {row['unit']}"
+            if row["value"] is not None
+            else (row["text"] or "(rule)")
+        )
+        where = row["path"] + (f" - {row['note']}" if row["note"] else "")
+        table.add_row(shown, row["status"], row["source"], where)
+    console.print(table)
+    console.print(f"[bold]{count}[/bold] site-decision values need the institution's approval.")
+    console.print(DISCLAIMER)
+
+
+@protocol_app.command("validate")
+def validate_command(file: Annotated[Path, typer.Argument(metavar="FILE")]) -> None:
+    """Check a site's protocol file and report every problem at once."""
+    with reporting_problems():
+        protocol = read_protocol_file(file)
+    typer.echo(
+        f"{file}: valid - {protocol.id} v{protocol.version}, "
+        f"{protocol.count_site_decisions()} site-decision values to approve"
+    )
+
+
+def _read_time(text: str | None, field: str) -> datetime:
+    if text is None:
+        return datetime.now(UTC)
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError as e:
+        raise InvalidInput(
+            f"'{field}' must be an ISO 8601 time such as 2026-01-05T08:00+00:00 (got '{text}')",
+            field=field,
+        ) from e
+    return moment if moment.tzinfo else moment.astimezone()
+
+
+def plan_command(
+    protocol: Annotated[str | None, typer.Option("--protocol", help="Protocol id")] = None,
+    weight: Annotated[str | None, typer.Option("--weight", help="e.g. '70 kg'")] = None,
+    creatinine: Annotated[str | None, typer.Option("--creatinine")] = None,
+    crcl: Annotated[str | None, typer.Option("--crcl", help="measured CrCl, mL/min")] = None,
+    age: Annotated[str | None, typer.Option("--age", help="years")] = None,
+    sex: Annotated[str | None, typer.Option("--sex", help="female or male")] = None,
+    height: Annotated[str | None, typer.Option("--height")] = None,
+    renal_replacement: Annotated[str, typer.Option("--renal-replacement")] = "none",
+    sc_dose: Annotated[str | None, typer.Option("--sc-daily-dose")] = None,
+    step: Annotated[int | None, typer.Option("--step")] = None,
+    daily_dose: Annotated[str | None, typer.Option("--daily-dose")] = None,
+    override_reason: Annotated[str | None, typer.Option("--override-reason")] = None,
+    apply_renal: Annotated[bool, typer.Option("--apply-renal-adjustment")] = False,
+    prepared_at: Annotated[str | None, typer.Option("--prepared-at")] = None,
+    format: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.text,
+) -> None:
+    """Compute an explained dose plan, bag recipe, label and pump rate."""
+    problems: list[AnakinraError] = []
+    chosen = None
+    if protocol is None:
+        problems.append(InvalidInput("'protocol' is missing (--protocol ID)", field="protocol"))
+    else:
+        try:
+            chosen = get_protocol(protocol)
+        except AnakinraError as e:
+            problems.append(e)
+    patient = None
+    try:
+        patient = create_patient(
+            weight=weight,
+            age=age,
+            sex=sex,
+            creatinine=creatinine,
+            measured_crcl=crcl,
+            height=height,
+            renal_replacement=renal_replacement,
+            current_sc_daily_dose=sc_dose,
+        )
+    except AnakinraError as e:
+        problems += list_problems(e)
+    dose = None
+    if daily_dose is not None:
+        try:
+            dose = parse_daily_dose(daily_dose)
+        except AnakinraError as e:
+            problems.append(e)
+    if step is not None and daily_dose is not None:
+        problems.append(InvalidInput("give either '--step' or '--daily-dose'", field="step"))
+    moment = None
+    try:
+        moment = _read_time(prepared_at, "prepared_at")
+    except AnakinraError as e:
+        problems.append(e)
+    if problems or chosen is None or patient is None or moment is None:
+        exit_with_problems([p.message for p in problems])
+    with reporting_problems():
+        plan = calculate_dose_plan(
+            chosen,
+            patient,
+            step=step,
+            daily_dose=dose,
+            override_reason=override_reason,
+            apply_renal_adjustment=apply_renal,
+        )
+        bag = calculate_bag(chosen, plan, prepared_at=moment)
+    summary = summarise_plan(plan, bag)
+    if format is OutputFormat.json:
+        print_json(summary)
+        return
+    _print_plan_text(
+        chosen, summary, create_label(chosen, plan, bag, patient_name="", mrn="").lines[1:]
+    )
+
+
+def _print_plan_text(protocol: Protocol, s: dict[str, Any], label_lines: tuple[str, ...]) -> None:
+    console = _console()
+    console.print(f"[bold]{protocol.title}[/bold] ({s['protocol_id']} v{s['protocol_version']})")
+    console.print(f"[italic]{DISCLAIMER}[/italic]")
+    lines = []
+    if s["crcl_ml_per_min"] is not None:
+        lines.append(f"CrCl: {s['crcl_ml_per_min']:.1f} mL/min ({s['crcl_method']})")
+    if s["loading_dose_mg"] is not None:
+        lines.append(f"Loading dose: {s['loading_dose_mg']:g} mg IV")
+    step = f"step {s['step']} of {s['step_count']}: " if s["step"] else ""
+    lines.append(
+        f"Daily dose: {step}{s['daily_dose_mg']:,.0f} mg/day "
+        f"({s['dose_mg_per_kg_per_day']:.2f} mg/kg/day)"
+    )
+    lines.append(f"Dose rate: {s['rate_mg_per_h']:.2f} mg/h   limits: {s['limit_status']}")
+    if s["next_step_up_mg_per_day"] is not None:
+        lines.append(f"Next step up: {s['next_step_up_mg_per_day']:,.0f} mg/day")
+    if s["next_step_down_mg_per_day"] is not None:
+        lines.append(f"Next step down: {s['next_step_down_mg_per_day']:,.0f} mg/day")
+    if s["transition"]:
+        lines.append(f"Transition: {s['transition']}")
+    for line in lines:
+        console.print(line)
+    bag = s["bag"]
+    console.print("\n[bold]Bag recipe[/bold]")
+    for i, text in enumerate(bag["steps"], start=1):
+        console.print(f"  {i}. {text}")
+    console.print(f"  Bags per 24 h: {bag['bags_per_24h']:g}; beyond use: {bag['beyond_use']}")
+    console.print("\n[bold]Label[/bold]")
+    for text in label_lines:
+        console.print(f"  {text}")
+    table = Table(title="Why", show_lines=False)
+    for column in ("reason", "status", "source"):
+        table.add_column(column, overflow="fold")
+    for reason in s["reasons"]:
+        table.add_row(reason["text"], reason["status"], reason["source"])
+    console.print(table)
+    for warning in s["warnings"]:
+        console.print(f"[yellow]warning:[/yellow] {warning}")
+
+
+def demo_command() -> None:
+    """Print a complete dose plan and bag recipe for a demo patient."""
+    protocol = get_protocol("adult-mas-civ")
+    patient = create_patient(weight="70 kg", age=54, sex="female", creatinine="1.0 mg/dL")
+    plan = calculate_dose_plan(protocol, patient, step=3)
+    moment = datetime.now(UTC).replace(second=0, microsecond=0)
+    bag = calculate_bag(protocol, plan, prepared_at=moment)
+    label = create_label(protocol, plan, bag, patient_name="DEMO, Patient", mrn="DEMO-0001")
+    typer.echo("Demo patient: 54-year-old woman, 70 kg, creatinine 1.0 mg/dL, step 3.\n")
+    _print_plan_text(protocol, summarise_plan(plan, bag), label.lines)
+
+
+def register(app: typer.Typer) -> None:
+    """Add this module's commands to ``app``."""
+    app.command("protocols")(protocols_command)
+    app.add_typer(protocol_app, name="protocol")
+    app.command("plan")(plan_command)
+    app.command("demo")(demo_command)

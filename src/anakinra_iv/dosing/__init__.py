@@ -1,0 +1,33 @@
+"""Dosing: the patient, renal function and the explained dose plan."""
+
+from anakinra_iv.dosing.patient import Patient, create_patient, parse_daily_dose
+from anakinra_iv.dosing.plan import (
+    DosePlan,
+    IntermittentDose,
+    LimitStatus,
+    Reason,
+    calculate_dose_plan,
+)
+from anakinra_iv.dosing.renal import (
+    CreatinineClearance,
+    RenalAdjustment,
+    calculate_creatinine_clearance,
+    calculate_dosing_weight,
+    calculate_renal_adjustment,
+)
+
+__all__ = [
+    "CreatinineClearance",
+    "DosePlan",
+    "IntermittentDose",
+    "LimitStatus",
+    "Patient",
+    "Reason",
+    "RenalAdjustment",
+    "calculate_creatinine_clearance",
+    "calculate_dose_plan",
+    "calculate_dosing_weight",
+    "calculate_renal_adjustment",
+    "create_patient",
+    "parse_daily_dose",
+]

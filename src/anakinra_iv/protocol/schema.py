@@ -1,0 +1,290 @@
+"""The schema of a protocol file (frozen pydantic models).
+
+A protocol says who it is for, how the drug is given (a continuous infusion titrated along a
+ladder, or intermittent doses), its limits, the rules a review applies, and how the pharmacy
+makes the bag. Every clinical number is a :class:`~anakinra_iv.protocol.values.Value` and every
+rule a :class:`Rule` with its own status and source; nothing here is a bare number.
+
+Rules are data evaluated by :mod:`anakinra_iv.assessment`. A :class:`Condition` reads one
+measure of one analyte (or one clinical flag) and compares it with a threshold:
+
+=====================  =====================================================================
+measure                meaning
+=====================  =====================================================================
+latest                 the most recent value
+ratio_to_peak          latest / highest value since the infusion started
+ratio_to_nadir         latest / lowest value since the infusion started
+ratio_to_baseline      latest / first value
+change_from_previous   latest - the value before it (negative = falling)
+slope_per_day          least-squares slope over ``window`` (per day)
+max_over_window        highest value within ``window`` before the review
+min_over_window        lowest value within ``window`` before the review
+consecutive_days       the condition ``op threshold`` held on each of the last ``days`` days
+flag                   a clinical flag recorded true (``analyte`` names the flag)
+=====================  =====================================================================
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from anakinra_iv.protocol.values import Provenance, Value, iter_provenance
+
+__all__ = [
+    "Action",
+    "BagStrategy",
+    "Condition",
+    "ContinuousRegimen",
+    "DoseLimits",
+    "IntermittentRegimen",
+    "LabPanel",
+    "Measure",
+    "Population",
+    "Protocol",
+    "PumpLimits",
+    "RenalRule",
+    "Rule",
+    "TextItem",
+    "Transition",
+]
+
+Measure = Literal[
+    "latest",
+    "ratio_to_peak",
+    "ratio_to_nadir",
+    "ratio_to_baseline",
+    "change_from_previous",
+    "slope_per_day",
+    "max_over_window",
+    "min_over_window",
+    "consecutive_days",
+    "flag",
+]
+Action = Literal["start", "escalate", "maintain", "wean", "transition", "hold", "stop"]
+Comparison = Literal["<", "<=", ">", ">=", "==", "!="]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class TextItem(Provenance):
+    """A statement of the protocol (a line instruction, a first-step rule) with its provenance."""
+
+    text: str = Field(min_length=1)
+
+
+class Population(_Frozen):
+    """Who the protocol is for."""
+
+    description: str
+    kind: Literal["adult", "paediatric"]
+    min_age: Value
+    max_age: Value | None = None
+    min_weight: Value | None = None
+    max_weight: Value | None = None
+    conditions: tuple[str, ...] = ()
+    provenance: Provenance
+
+
+class DoseLimits(_Frozen):
+    """Lower and upper soft and hard limits of the daily dose (mg/day or mg/kg/day).
+
+    ``absolute_hard_max`` (mg/day) caps weight-based protocols: no path produces more.
+    """
+
+    soft_min: Value | None = None
+    soft_max: Value | None = None
+    hard_min: Value
+    hard_max: Value
+    absolute_hard_max: Value
+
+
+class ContinuousRegimen(_Frozen):
+    """A continuous infusion titrated along a ladder of daily doses."""
+
+    kind: Literal["continuous"] = "continuous"
+    dose_unit: Literal["mg/day", "mg/kg/day"]
+    ladder: tuple[Value, ...] = Field(min_length=1)
+    first_step: TextItem
+    default_step: int = Field(default=1, ge=1)
+    start_at_or_above_sc_dose: bool = False
+    duration: Value | None = None
+
+
+class IntermittentRegimen(_Frozen):
+    """Doses repeated every ``interval``, each infused over ``infusion_duration``."""
+
+    kind: Literal["intermittent"] = "intermittent"
+    dose: Value
+    interval: Value
+    infusion_duration: Value
+    max_per_dose: Value | None = None
+    duration: Value | None = None
+
+
+class Condition(_Frozen):
+    """One test of one analyte's measure (or one clinical flag) against a threshold."""
+
+    analyte: str
+    measure: Measure
+    op: Comparison = ">="
+    threshold: Value | None = None
+    window: Value | None = None
+    days: Value | None = None
+
+    @model_validator(mode="after")
+    def _complete(self) -> Condition:
+        if self.measure != "flag" and self.threshold is None:
+            raise ValueError(f"condition on '{self.analyte}' ({self.measure}) needs a threshold")
+        if self.measure in ("slope_per_day", "max_over_window", "min_over_window") and (
+            self.window is None
+        ):
+            raise ValueError(f"condition on '{self.analyte}' ({self.measure}) needs a window")
+        if self.measure == "consecutive_days" and self.days is None:
+            raise ValueError(f"condition on '{self.analyte}' (consecutive_days) needs days")
+        return self
+
+
+class Rule(Provenance):
+    """A review rule: when its conditions hold, it proposes ``action``.
+
+    Rules are evaluated in file order; the first whose conditions hold wins, so holds and stops
+    come first. ``state`` names a state the rule establishes (``response``) that later rules can
+    require through ``requires_state`` for at least ``sustained_for``.
+    """
+
+    id: str
+    action: Action | None = None
+    state: str | None = None
+    text: str
+    all: tuple[Condition, ...] = ()
+    any: tuple[Condition, ...] = ()
+    requires_state: str | None = None
+    sustained_for: Value | None = None
+    min_time_at_step: Value | None = None
+    only_when_weaning: bool = False
+    at_lowest_step: bool | None = None
+
+    @model_validator(mode="after")
+    def _does_something(self) -> Rule:
+        if self.action is None and self.state is None:
+            raise ValueError(f"rule '{self.id}' needs an action or a state")
+        return self
+
+
+class Transition(Provenance):
+    """What follows the lowest step: SC anakinra or canakinumab."""
+
+    text: str
+    sc_schedule: tuple[str, ...] = ()
+    sc_dose: Value | None = None
+    alternatives: tuple[str, ...] = ()
+
+
+class RenalRule(_Frozen):
+    """Renal function: which weight Cockcroft-Gault uses and how the rate is scaled."""
+
+    crcl_weight: Literal["actual", "ideal", "adjusted"]
+    crcl_weight_provenance: Provenance
+    adjusted_weight_factor: Value | None = None
+    threshold: Value
+    severe_ratio: Value
+    esrd_ratio: Value
+    esrd_below: Value
+    requires_confirmation: bool = True
+    crrt_note: TextItem | None = None
+
+
+class BagStrategy(_Frozen):
+    """How the pharmacy makes a bag."""
+
+    strategy: Literal["fixed_final_volume", "standard_concentration"]
+    diluent: TextItem
+    final_volume: Value | None = None
+    standard_concentrations: tuple[Value, ...] = ()
+    drug_volume_counts_in_final_volume: bool = True
+    drug_volume_provenance: Provenance
+    overfill: Value
+    hang_time: Value
+    syringe_dose: Value
+    syringe_volume: Value
+    product_concentration: Value
+    draw_precision: Value
+    rate_display_precision: Value
+
+    @model_validator(mode="after")
+    def _strategy_complete(self) -> BagStrategy:
+        if self.strategy == "fixed_final_volume" and self.final_volume is None:
+            raise ValueError("a fixed_final_volume bag needs final_volume")
+        if self.strategy == "standard_concentration" and not self.standard_concentrations:
+            raise ValueError("a standard_concentration bag needs standard_concentrations")
+        return self
+
+
+class PumpLimits(_Frozen):
+    """Drug-library entry limits that are not dose limits (per care area)."""
+
+    care_areas: tuple[str, ...] = Field(min_length=1)
+    max_rate_ml_per_h: Value
+    dosing_unit: Literal["mg/h"] = "mg/h"
+    advisory: str = ""
+
+
+class LabPanel(_Frozen):
+    """What is measured, and how often."""
+
+    analytes: tuple[str, ...]
+    interval: Value
+    stale_after: Value
+    provenance: Provenance
+
+
+class Protocol(_Frozen):
+    """A versioned protocol: the unit an institution reviews and approves."""
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    version: str = Field(min_length=1)
+    title: str
+    description: str = ""
+    disease: tuple[str, ...] = ()
+    population: Population
+    route: Literal["IV"]
+    loading_dose: Value | None = None
+    loading_dose_max: Value | None = None
+    regimen: ContinuousRegimen | IntermittentRegimen = Field(discriminator="kind")
+    limits: DoseLimits
+    review_interval: Value | None = None
+    rules: tuple[Rule, ...] = ()
+    transition: Transition | None = None
+    renal: RenalRule
+    bag: BagStrategy
+    beyond_use: Value
+    storage: TextItem
+    line: TextItem
+    labs: LabPanel | None = None
+    pump: PumpLimits
+    historical: bool = False
+    sources: tuple[str, ...] = ()
+
+    @property
+    def regimen_kind(self) -> str:
+        """``continuous`` or ``intermittent``."""
+        return self.regimen.kind
+
+    @property
+    def is_weight_based(self) -> bool:
+        """True when doses are per kilogram."""
+        if isinstance(self.regimen, ContinuousRegimen):
+            return self.regimen.dose_unit == "mg/kg/day"
+        return "kg" in self.regimen.dose.unit
+
+    def iter_values(self) -> list[tuple[str, Provenance]]:
+        """Every value and rule of the protocol with its path, in file order."""
+        return list(iter_provenance(self))
+
+    def count_site_decisions(self) -> int:
+        """How many values and rules are site decisions (no published value exists)."""
+        return sum(1 for _, p in self.iter_values() if p.is_site_decision)
