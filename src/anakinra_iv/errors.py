@@ -6,7 +6,7 @@ limit it broke, so that a message can be shown to a clinician as it is::
     AnakinraError
     ├── InvalidInput (ValueError)            a value at an edge is missing, malformed or implausible
     │   ├── UnitMismatch                     unknown unit, or a unit of the wrong dimension
-    │   ├── DatasetError                     a NONMEM-style record set is malformed (row, column)
+    │   ├── DatasetError                     a data file is malformed (row, column)
     │   └── FhirImportError                  a FHIR resource cannot be imported (position, reason)
     ├── ProtocolError (ValueError)           a protocol file breaks the schema or provenance rules
     ├── UnknownItem (LookupError)            an unknown protocol, model, score, record ...
@@ -85,7 +85,10 @@ class UnitMismatch(InvalidInput):
 
 
 class DatasetError(InvalidInput):
-    """A NONMEM-style dataset is malformed; ``row`` (1-based data row) and ``column`` say where."""
+    """A data file (a NONMEM-style dataset, a registry table) is malformed.
+
+    ``row`` (1-based data row) and ``column`` say where.
+    """
 
     def __init__(
         self,

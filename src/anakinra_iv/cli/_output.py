@@ -10,7 +10,7 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from enum import Enum
+from enum import StrEnum
 from typing import Any, NoReturn
 
 import typer
@@ -22,7 +22,7 @@ __all__ = ["OutputFormat", "exit_with_problems", "print_json", "reporting_proble
 INPUT_ERROR_EXIT = 2
 
 
-class OutputFormat(str, Enum):
+class OutputFormat(StrEnum):
     """Output formats shared by the commands."""
 
     json = "json"

@@ -26,6 +26,7 @@ app = typer.Typer(
 COMMAND_MODULES: tuple[str, ...] = (
     "evidence_cmds",
     "protocol_cmds",
+    "assess_cmds",
 )
 
 for _name in COMMAND_MODULES:

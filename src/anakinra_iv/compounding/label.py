@@ -56,7 +56,8 @@ def create_label(
     >>> protocol = get_protocol("adult-mas-civ")
     >>> patient = create_patient(weight="70 kg", age=54, sex="female", creatinine="1.0 mg/dL")
     >>> plan = calculate_dose_plan(protocol, patient, step=3)
-    >>> bag = calculate_bag(protocol, plan, prepared_at=datetime(2026, 1, 5, 8, tzinfo=timezone.utc))
+    >>> at = datetime(2026, 1, 5, 8, tzinfo=timezone.utc)
+    >>> bag = calculate_bag(protocol, plan, prepared_at=at)
     >>> print(create_label(protocol, plan, bag, patient_name="Doe, Jane", mrn="123").lines[1])
     anakinra 600 mg in 0.9% sodium chloride - final volume 100 mL
     """

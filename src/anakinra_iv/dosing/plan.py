@@ -135,6 +135,17 @@ def _check_population(protocol: Protocol, patient: Patient) -> None:
             )
 
 
+_TOLERANCE = 1e-9  # relative: float arithmetic must not turn "at the limit" into "above it"
+
+
+def _above(value: Quantity, limit: Quantity) -> bool:
+    return bool(value > limit * (1 + _TOLERANCE))
+
+
+def _below(value: Quantity, limit: Quantity) -> bool:
+    return bool(value < limit * (1 - _TOLERANCE))
+
+
 def _check_limits(
     protocol: Protocol, daily: Quantity, weight: Quantity, override_reason: str | None
 ) -> tuple[LimitStatus, list[Reason]]:
@@ -147,8 +158,10 @@ def _check_limits(
         return format_quantity(q, basis, 2)
 
     cap = limits.absolute_hard_max.quantity.to("mg/day")
-    if shown > limits.hard_max.quantity or daily > cap * (1 + 1e-12):
-        over = limits.hard_max if shown > limits.hard_max.quantity else limits.absolute_hard_max
+    if _above(shown, limits.hard_max.quantity) or _above(daily, cap):
+        over = limits.hard_max
+        if not _above(shown, limits.hard_max.quantity):
+            over = limits.absolute_hard_max
         raise DoseLimitExceeded(
             f"'daily_dose' {format_quantity(daily, 'mg/day')} is above the hard maximum of "
             f"{format_quantity(over.quantity, over.unit)} ({over.status}, {over.source}): refused",
@@ -156,7 +169,7 @@ def _check_limits(
             value=f"{daily:~P}",
             limit=f"{over.value:g} {over.unit}",
         )
-    if shown < limits.hard_min.quantity:
+    if _below(shown, limits.hard_min.quantity):
         raise DoseLimitExceeded(
             f"'daily_dose' {text(shown)} is below the hard minimum of "
             f"{text(limits.hard_min.quantity)}: refused",
@@ -171,9 +184,9 @@ def _check_limits(
         )
     ]
     breached = None
-    if limits.soft_max is not None and shown > limits.soft_max.quantity:
+    if limits.soft_max is not None and _above(shown, limits.soft_max.quantity):
         breached = ("above the soft maximum", limits.soft_max)
-    elif limits.soft_min is not None and shown < limits.soft_min.quantity:
+    elif limits.soft_min is not None and _below(shown, limits.soft_min.quantity):
         breached = ("below the soft minimum", limits.soft_min)
     if breached is None:
         return "within", reasons
@@ -453,10 +466,7 @@ def _loading_dose(protocol: Protocol, weight: Quantity, reasons: list[Reason]) -
     if value is None:
         return None
     dose = value.quantity
-    if dose.check("[mass]"):
-        dose = dose.to("mg")
-    else:
-        dose = (dose * weight).to("mg")
+    dose = dose.to("mg") if dose.check("[mass]") else (dose * weight).to("mg")
     note = f" ({value.note})" if value.note else ""
     reasons.append(_reason(f"Loading dose {format_quantity(dose, 'mg')} IV{note}", value))
     if protocol.loading_dose_max is not None and dose > protocol.loading_dose_max.quantity:
