@@ -94,6 +94,22 @@ class TestPlanJson:
         assert bag["beyond_use"] == "2026-01-05T20:00:00+00:00"
         assert all({"text", "status", "source"} == r.keys() for r in data["reasons"])
 
+    def test_pump_programme_and_label(self) -> None:
+        """Ward programme: 6 mg/mL, 50 mg/h = 8.3 mL/h; limits 100 mg/h hard (2400 / 24)."""
+        args = [*BASE, "--step", "3", "--care-area", "ward", "--mrn", "A1", "--patient-name", "X"]
+        data = json.loads(runner.invoke(app, [*args, "--format", "json"]).stdout)
+        pump = data["pump"]
+        assert pump["care_area"] == "ward" and pump["dosing_unit"] == "mg/h"
+        assert pump["concentration_mg_per_ml"] == pytest.approx(6)
+        assert pump["rate_ml_per_h_display"] == "8.3 mL/h"
+        assert pump["hard_max"] == pytest.approx(100)
+        assert data["label"][0] == "PATIENT: X   MRN: A1"
+
+    def test_unknown_care_area_exits_2(self) -> None:
+        """The care area must be one the protocol's pump entry names."""
+        result = runner.invoke(app, [*BASE, "--care-area", "theatre", "--format", "json"])
+        assert result.exit_code == 2 and "'care_area'" in result.stderr and result.stdout == ""
+
     def test_daily_dose_above_soft_with_reason(self) -> None:
         """--daily-dose '2000 mg' with a reason: above_soft, 83.33 mg/h."""
         args = [*BASE, "--daily-dose", "2000 mg", "--override-reason", "rising ferritin"]

@@ -16,7 +16,12 @@ from anakinra_iv.cli._output import (
     print_json,
     reporting_problems,
 )
-from anakinra_iv.compounding import calculate_bag, create_label, summarise_plan
+from anakinra_iv.compounding import (
+    calculate_bag,
+    create_label,
+    get_pump_entry,
+    summarise_plan,
+)
 from anakinra_iv.dosing import calculate_dose_plan, create_patient, parse_daily_dose
 from anakinra_iv.errors import AnakinraError, InvalidInput, list_problems
 from anakinra_iv.protocol import Protocol, get_protocol, list_protocols, read_protocol_file
@@ -167,6 +172,9 @@ def plan_command(
     override_reason: Annotated[str | None, typer.Option("--override-reason")] = None,
     apply_renal: Annotated[bool, typer.Option("--apply-renal-adjustment")] = False,
     prepared_at: Annotated[str | None, typer.Option("--prepared-at")] = None,
+    care_area: Annotated[str | None, typer.Option("--care-area")] = None,
+    patient_name: Annotated[str, typer.Option("--patient-name")] = "",
+    mrn: Annotated[str, typer.Option("--mrn")] = "",
     format: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.text,
 ) -> None:
     """Compute an explained dose plan, bag recipe, label and pump rate."""
@@ -218,16 +226,16 @@ def plan_command(
             apply_renal_adjustment=apply_renal,
         )
         bag = calculate_bag(chosen, plan, prepared_at=moment)
-    summary = summarise_plan(plan, bag)
+        pump = get_pump_entry(chosen, care_area or chosen.pump.care_areas[0])
+    label = create_label(chosen, plan, bag, patient_name=patient_name or "____", mrn=mrn or "____")
+    summary = summarise_plan(plan, bag, pump=pump, label=label.lines)
     if format is OutputFormat.json:
         print_json(summary)
         return
-    _print_plan_text(
-        chosen, summary, create_label(chosen, plan, bag, patient_name="", mrn="").lines[1:]
-    )
+    _print_plan_text(chosen, summary)
 
 
-def _print_plan_text(protocol: Protocol, s: dict[str, Any], label_lines: tuple[str, ...]) -> None:
+def _print_plan_text(protocol: Protocol, s: dict[str, Any]) -> None:
     console = _console()
     console.print(f"[bold]{protocol.title}[/bold] ({s['protocol_id']} v{s['protocol_version']})")
     console.print(f"[italic]{DISCLAIMER}[/italic]")
@@ -255,8 +263,15 @@ def _print_plan_text(protocol: Protocol, s: dict[str, Any], label_lines: tuple[s
     for i, text in enumerate(bag["steps"], start=1):
         console.print(f"  {i}. {text}")
     console.print(f"  Bags per 24 h: {bag['bags_per_24h']:g}; beyond use: {bag['beyond_use']}")
+    pump = s["pump"]
+    console.print("\n[bold]Pump programme[/bold]")
+    console.print(
+        f"  {pump['care_area']}: anakinra {pump['concentration_mg_per_ml']:g} mg/mL - dose rate "
+        f"{pump['rate_mg_per_h']:.2f} mg/h = {pump['rate_ml_per_h_display']}; VTBI "
+        f"{pump['volume_to_be_infused_ml']:g} mL; hard max {pump['hard_max']:g} {pump['dosing_unit']}"
+    )
     console.print("\n[bold]Label[/bold]")
-    for text in label_lines:
+    for text in s["label"]:
         console.print(f"  {text}")
     table = Table(title="Why", show_lines=False)
     for column in ("reason", "status", "source"):
@@ -276,8 +291,9 @@ def demo_command() -> None:
     moment = datetime.now(UTC).replace(second=0, microsecond=0)
     bag = calculate_bag(protocol, plan, prepared_at=moment)
     label = create_label(protocol, plan, bag, patient_name="DEMO, Patient", mrn="DEMO-0001")
+    pump = get_pump_entry(protocol, protocol.pump.care_areas[0])
     typer.echo("Demo patient: 54-year-old woman, 70 kg, creatinine 1.0 mg/dL, step 3.\n")
-    _print_plan_text(protocol, summarise_plan(plan, bag), label.lines)
+    _print_plan_text(protocol, summarise_plan(plan, bag, pump=pump, label=label.lines))
 
 
 def register(app: typer.Typer) -> None:

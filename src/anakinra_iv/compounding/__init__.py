@@ -9,7 +9,7 @@ from anakinra_iv.compounding.pump import (
     check_pump_programme,
     get_pump_entry,
 )
-from anakinra_iv.compounding.summary import summarise_bag, summarise_plan
+from anakinra_iv.compounding.summary import summarise_bag, summarise_plan, summarise_pump
 
 __all__ = [
     "BagRecipe",
@@ -24,4 +24,5 @@ __all__ = [
     "round_to_precision",
     "summarise_bag",
     "summarise_plan",
+    "summarise_pump",
 ]

@@ -5,18 +5,28 @@ from __future__ import annotations
 from typing import Any
 
 from anakinra_iv.compounding.bag import BagRecipe
+from anakinra_iv.compounding.pump import PumpEntry
 from anakinra_iv.dosing import DosePlan
 from anakinra_iv.units import Quantity, magnitude_in
 
-__all__ = ["summarise_plan"]
+__all__ = ["summarise_bag", "summarise_plan", "summarise_pump"]
 
 
 def _number(quantity: Quantity | None, unit: str) -> float | None:
     return None if quantity is None else magnitude_in(quantity, unit)
 
 
-def summarise_plan(plan: DosePlan, bag: BagRecipe | None) -> dict[str, Any]:
-    """The plan (and bag) as JSON-ready data; numbers are in the units their keys name."""
+def summarise_plan(
+    plan: DosePlan,
+    bag: BagRecipe | None,
+    *,
+    pump: PumpEntry | None = None,
+    label: tuple[str, ...] = (),
+) -> dict[str, Any]:
+    """The plan (and bag, pump programme, label) as JSON-ready data.
+
+    Numbers are in the units their keys name.
+    """
     data: dict[str, Any] = {
         "protocol_id": plan.protocol_id,
         "protocol_version": plan.protocol_version,
@@ -56,6 +66,8 @@ def summarise_plan(plan: DosePlan, bag: BagRecipe | None) -> dict[str, Any]:
             "infusion_rate_mg_per_h": _number(plan.intermittent.infusion_rate, "mg/h"),
         },
         "bag": None if bag is None else summarise_bag(bag),
+        "pump": None if pump is None or bag is None else summarise_pump(pump, bag),
+        "label": list(label),
         "reasons": [{"text": r.text, "status": r.status, "source": r.source} for r in plan.reasons],
         "warnings": list(plan.warnings),
     }
@@ -83,4 +95,23 @@ def summarise_bag(bag: BagRecipe) -> dict[str, Any]:
         "prepared_at": bag.prepared_at.isoformat(),
         "beyond_use": bag.beyond_use.isoformat(),
         "steps": list(bag.steps),
+    }
+
+
+def summarise_pump(entry: PumpEntry, bag: BagRecipe) -> dict[str, Any]:
+    """The programme to key in, with the drug-library entry's limits."""
+    unit = entry.dosing_unit
+    return {
+        "care_area": entry.care_area,
+        "drug": entry.drug,
+        "dosing_unit": unit,
+        "concentration_mg_per_ml": _number(bag.concentration, "mg/mL"),
+        "rate_mg_per_h": _number(bag.rate_mg_per_h, "mg/h"),
+        "rate_ml_per_h_display": bag.rate_ml_per_h_display,
+        "volume_to_be_infused_ml": _number(bag.final_volume, "mL"),
+        "soft_min": _number(entry.soft_min, unit),
+        "soft_max": _number(entry.soft_max, unit),
+        "hard_min": _number(entry.hard_min, unit),
+        "hard_max": _number(entry.hard_max, unit),
+        "advisory": entry.advisory,
     }
