@@ -27,6 +27,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "evidence_cmds",
     "protocol_cmds",
     "assess_cmds",
+    "pk_cmds",
 )
 
 for _name in COMMAND_MODULES:

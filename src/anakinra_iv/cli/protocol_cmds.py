@@ -268,7 +268,8 @@ def _print_plan_text(protocol: Protocol, s: dict[str, Any]) -> None:
     console.print(
         f"  {pump['care_area']}: anakinra {pump['concentration_mg_per_ml']:g} mg/mL - dose rate "
         f"{pump['rate_mg_per_h']:.2f} mg/h = {pump['rate_ml_per_h_display']}; VTBI "
-        f"{pump['volume_to_be_infused_ml']:g} mL; hard max {pump['hard_max']:g} {pump['dosing_unit']}"
+        f"{pump['volume_to_be_infused_ml']:g} mL; hard max {pump['hard_max']:g} "
+        f"{pump['dosing_unit']}"
     )
     console.print("\n[bold]Label[/bold]")
     for text in s["label"]:
