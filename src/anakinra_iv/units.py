@@ -117,20 +117,20 @@ def ucum_to_pint(code: str) -> str:
 
     Codes pint understands as they are (``mg``, ``g/L``) pass through unchanged.
 
-    >>> ucum_to_pint("Cel"), ucum_to_pint("10*9/L")
-    ('degC', '1e9 / L')
+    >>> ucum_to_pint("Cel"), ucum_to_pint("10*9/L"), ucum_to_pint("10*6/mL")
+    ('degC', '1e9 / L', '1e6/mL')
     """
     code = code.strip()
     if code in _UCUM_TO_PINT:
         return _UCUM_TO_PINT[code]
     # strip UCUM annotations such as {FEU} or {DDU}: they name the assay, not the unit
-    return re.sub(r"\{[^}]*\}", "", code).replace("[", "").replace("]", "") or code
+    text = re.sub(r"\{[^}]*\}", "", code).replace("[", "").replace("]", "") or code
+    # UCUM powers of ten: 10*9/uL is 1e9 per microlitre (pint would read 10*9 as 90)
+    return re.sub(r"(?<![\d.])10[*^]([-+]?\d+)", r"1e\1", text)
 
 
 def _normalise_unit_text(text: str) -> str:
-    text = text.strip()
-    if text in _UCUM_TO_PINT:
-        return _UCUM_TO_PINT[text]
+    text = ucum_to_pint(text)
     parts = re.split(r"(\s*/\s*|\s*\*\s*|\s+)", text)
     return "".join(_ALIASES.get(p, p) for p in parts)
 

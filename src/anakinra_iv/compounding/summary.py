@@ -6,14 +6,10 @@ from typing import Any
 
 from anakinra_iv.compounding.bag import BagRecipe
 from anakinra_iv.compounding.pump import PumpEntry
-from anakinra_iv.dosing import DosePlan
-from anakinra_iv.units import Quantity, magnitude_in
+from anakinra_iv.dosing import DosePlan, summarise_dose_plan
+from anakinra_iv.dosing.summary import number_in as _number
 
 __all__ = ["summarise_bag", "summarise_plan", "summarise_pump"]
-
-
-def _number(quantity: Quantity | None, unit: str) -> float | None:
-    return None if quantity is None else magnitude_in(quantity, unit)
 
 
 def summarise_plan(
@@ -25,52 +21,15 @@ def summarise_plan(
 ) -> dict[str, Any]:
     """The plan (and bag, pump programme, label) as JSON-ready data.
 
-    Numbers are in the units their keys name.
+    Numbers are in the units their keys name; the plan's own keys come from
+    :func:`anakinra_iv.dosing.summarise_dose_plan`.
     """
-    data: dict[str, Any] = {
-        "protocol_id": plan.protocol_id,
-        "protocol_version": plan.protocol_version,
-        "regimen_kind": plan.regimen_kind,
-        "weight_kg": _number(plan.weight, "kg"),
-        "crcl_ml_per_min": _number(plan.crcl.value, "mL/min") if plan.crcl else None,
-        "crcl_method": plan.crcl.formula if plan.crcl else None,
-        "step": plan.step,
-        "step_count": plan.step_count,
-        "loading_dose_mg": _number(plan.loading_dose, "mg"),
-        "daily_dose_mg": _number(plan.daily_dose, "mg/day"),
-        "rate_mg_per_h": _number(plan.rate, "mg/h"),
-        "dose_mg_per_kg_per_day": _number(plan.dose_per_kg_per_day, "mg/kg/day"),
-        "rate_mg_per_kg_per_h": _number(plan.rate_per_kg, "mg/kg/h"),
-        "limit_status": plan.limit_status,
-        "override_reason": plan.override_reason,
-        "next_step_up_mg_per_day": _number(plan.next_step_up, "mg/day"),
-        "next_step_down_mg_per_day": _number(plan.next_step_down, "mg/day"),
-        "transition": plan.transition,
-        "renal_adjustment": None
-        if plan.renal_adjustment is None
-        else {
-            "category": plan.renal_adjustment.category,
-            "ratio": plan.renal_adjustment.ratio.value,
-            "suggested_daily_dose_mg": _number(
-                plan.renal_adjustment.suggested_daily_dose, "mg/day"
-            ),
-            "suggested_rate_mg_per_h": _number(plan.renal_adjustment.suggested_rate, "mg/h"),
-            "applied": plan.renal_adjustment.applied,
-        },
-        "intermittent": None
-        if plan.intermittent is None
-        else {
-            "dose_mg": _number(plan.intermittent.dose, "mg"),
-            "interval_h": _number(plan.intermittent.interval, "h"),
-            "infusion_duration_h": _number(plan.intermittent.infusion_duration, "h"),
-            "infusion_rate_mg_per_h": _number(plan.intermittent.infusion_rate, "mg/h"),
-        },
-        "bag": None if bag is None else summarise_bag(bag),
-        "pump": None if pump is None or bag is None else summarise_pump(pump, bag),
-        "label": list(label),
-        "reasons": [{"text": r.text, "status": r.status, "source": r.source} for r in plan.reasons],
-        "warnings": list(plan.warnings),
-    }
+    data = summarise_dose_plan(plan)
+    reasons, warnings = data.pop("reasons"), data.pop("warnings")
+    data["bag"] = None if bag is None else summarise_bag(bag)
+    data["pump"] = None if pump is None or bag is None else summarise_pump(pump, bag)
+    data["label"] = list(label)
+    data["reasons"], data["warnings"] = reasons, warnings
     return data
 
 

@@ -8,6 +8,11 @@ from anakinra_iv.dosing.plan import (
     Reason,
     calculate_dose_plan,
 )
+from anakinra_iv.dosing.recommendation import (
+    Recommendation,
+    create_recommendation,
+    summarise_recommendation,
+)
 from anakinra_iv.dosing.renal import (
     CreatinineClearance,
     RenalAdjustment,
@@ -15,6 +20,7 @@ from anakinra_iv.dosing.renal import (
     calculate_dosing_weight,
     calculate_renal_adjustment,
 )
+from anakinra_iv.dosing.summary import number_in, summarise_dose_plan
 
 __all__ = [
     "CreatinineClearance",
@@ -23,11 +29,16 @@ __all__ = [
     "LimitStatus",
     "Patient",
     "Reason",
+    "Recommendation",
     "RenalAdjustment",
     "calculate_creatinine_clearance",
     "calculate_dose_plan",
     "calculate_dosing_weight",
     "calculate_renal_adjustment",
     "create_patient",
+    "create_recommendation",
+    "number_in",
     "parse_daily_dose",
+    "summarise_dose_plan",
+    "summarise_recommendation",
 ]
