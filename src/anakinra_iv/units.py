@@ -21,6 +21,7 @@ Examples
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from typing import Any, TypeAlias
@@ -33,6 +34,7 @@ __all__ = [
     "CREATININE_MOLAR_MASS",
     "Q_",
     "Quantity",
+    "create_quantity",
     "format_quantity",
     "magnitude_in",
     "parse_quantity",
@@ -44,6 +46,11 @@ ureg: pint.UnitRegistry[Any] = pint.UnitRegistry(autoconvert_offset_to_baseunit=
 """The one registry. Quantities from another registry cannot be mixed with these."""
 
 ureg.define("cells = [cell_count]")
+# Unit text repeats endlessly ("mg/h", "mg/day"): parse each spelling once. UnitsContainer
+# results are immutable, so sharing them is safe.
+ureg.parse_units_as_container = functools.lru_cache(maxsize=1024)(  # type: ignore[method-assign]
+    ureg.parse_units_as_container
+)
 Q_ = ureg.Quantity
 Quantity: TypeAlias = pint.Quantity[Any]
 
@@ -138,10 +145,7 @@ def _normalise_unit_text(text: str) -> str:
 def _parse_unit(unit_text: str, *, field: str) -> tuple[float, Any]:
     """Read a unit that may carry a scale factor (``1e9 / L``): return (factor, unit)."""
     try:
-        expression = ureg.parse_expression(_normalise_unit_text(unit_text))
-        if not isinstance(expression, pint.Quantity):
-            raise ValueError(unit_text)
-        return float(expression.magnitude), expression.units
+        return _parse_unit_cached(unit_text)
     except (pint.errors.UndefinedUnitError, pint.errors.DefinitionSyntaxError, ValueError) as e:
         raise UnitMismatch(
             f"'{field}': unknown unit '{unit_text}'", field=field, value=unit_text
@@ -150,6 +154,15 @@ def _parse_unit(unit_text: str, *, field: str) -> tuple[float, Any]:
         raise UnitMismatch(
             f"'{field}': cannot read unit '{unit_text}'", field=field, value=unit_text
         ) from e
+
+
+@functools.lru_cache(maxsize=512)
+def _parse_unit_cached(unit_text: str) -> tuple[float, Any]:
+    """Parsing is the slow part of reading a quantity; units repeat, so each is parsed once."""
+    expression = ureg.parse_expression(_normalise_unit_text(unit_text))
+    if not isinstance(expression, pint.Quantity):
+        raise ValueError(unit_text)
+    return float(expression.magnitude), expression.units
 
 
 def parse_quantity(
@@ -231,6 +244,16 @@ def parse_quantity(
             f"'{field}' must be greater than 0 (got '{shown}')", field=field, value=value, limit=0
         )
     return converted
+
+
+def create_quantity(value: float, unit: str) -> Quantity:
+    """A quantity of ``value`` in ``unit``; the unit may carry a scale factor (``1e9 / L``).
+
+    >>> magnitude_in(create_quantity(1.0, "1e9/L"), "1e3/uL")
+    1.0
+    """
+    factor, parsed = _parse_unit(unit, field="unit")
+    return Q_(value * factor if factor != 1 else value, parsed)
 
 
 def magnitude_in(quantity: Quantity, unit: str) -> float:

@@ -28,6 +28,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "protocol_cmds",
     "assess_cmds",
     "pk_cmds",
+    "workflow_cmds",
+    "interop_cmds",
 )
 
 for _name in COMMAND_MODULES:

@@ -11,6 +11,8 @@ Examples
 100.0
 >>> v.is_site_decision
 False
+>>> Value(value=1.0, unit="1e9/L", status="precedent", source="precise-trips-2023").quantity
+<Quantity(1e+09, '1 / liter')>
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from anakinra_iv.units import Q_, Quantity, ureg
+from anakinra_iv.units import Q_, Quantity, create_quantity, ureg
 
 __all__ = ["STATUSES", "Provenance", "Status", "Value", "iter_provenance"]
 
@@ -63,7 +65,7 @@ class Value(Provenance):
         """The value as a quantity of the package's registry."""
         if self.unit in ("1", "dimensionless"):
             return Q_(self.value, "dimensionless")
-        return Q_(self.value, self.unit)
+        return create_quantity(self.value, self.unit)
 
 
 def iter_provenance(model: BaseModel, path: str = "") -> Iterator[tuple[str, Provenance]]:

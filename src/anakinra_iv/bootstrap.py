@@ -1,0 +1,87 @@
+"""The composition root: the one place that builds the real adapters.
+
+>>> from anakinra_iv.config import Settings
+>>> app = create_services(Settings(database_url="sqlite://"), migrate=True)
+>>> with app.new_uow() as uow:
+...     uow.users.count()
+0
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from sqlalchemy import Engine
+
+from anakinra_iv.config import Settings
+from anakinra_iv.records.database import create_database_engine
+from anakinra_iv.records.migrate import upgrade_database
+from anakinra_iv.records.unit_of_work import SqlAlchemyUnitOfWork
+from anakinra_iv.workflow.auth import AuthPolicy, PasswordHasher
+from anakinra_iv.workflow.core_calculator import CoreCalculator
+from anakinra_iv.workflow.ports import DoseCalculator
+
+__all__ = ["Services", "create_services", "get_utc_now"]
+
+
+def get_utc_now() -> datetime:
+    """The server's clock, timezone-aware UTC."""
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Services:
+    """Everything the entry points need: engine, unit-of-work factory, clock and adapters."""
+
+    settings: Settings
+    engine: Engine
+    calculator: DoseCalculator
+    hasher: PasswordHasher
+    policy: AuthPolicy
+    clock: Callable[[], datetime] = field(default=get_utc_now)
+
+    def new_uow(self) -> SqlAlchemyUnitOfWork:
+        """A fresh unit of work (one per use case)."""
+        return SqlAlchemyUnitOfWork(self.engine)
+
+    def now(self) -> datetime:
+        """The current time from the configured clock."""
+        return self.clock()
+
+
+def create_services(
+    settings: Settings,
+    *,
+    engine: Engine | None = None,
+    calculator: DoseCalculator | None = None,
+    clock: Callable[[], datetime] | None = None,
+    migrate: bool = False,
+) -> Services:
+    """Build the services from settings; tests may pass their own engine, calculator or clock.
+
+    Parameters
+    ----------
+    migrate
+        Bring the database to the newest schema first (``anakinra db upgrade`` does the same).
+    """
+    engine = engine or create_database_engine(settings.database_url)
+    if migrate:
+        upgrade_database(engine)
+    return Services(
+        settings=settings,
+        engine=engine,
+        calculator=calculator or CoreCalculator(),
+        hasher=PasswordHasher(
+            time_cost=settings.argon2_time_cost,
+            memory_cost=settings.argon2_memory_cost_kib,
+            parallelism=settings.argon2_parallelism,
+        ),
+        policy=AuthPolicy(
+            lockout_threshold=settings.lockout_threshold,
+            lockout_minutes=settings.lockout_minutes,
+            min_password_length=settings.min_password_length,
+        ),
+        clock=clock or get_utc_now,
+    )

@@ -1,0 +1,156 @@
+"""Commands of the team workflow: serve, db upgrade, users add, audit verify, backup, restore."""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from anakinra_iv.bootstrap import Services, create_services
+from anakinra_iv.cli._output import OutputFormat, exit_with_problems, print_json, reporting_problems
+from anakinra_iv.config import Settings, get_settings
+from anakinra_iv.records.backup import restore_backup, write_backup
+from anakinra_iv.records.migrate import get_current_revision, upgrade_database
+from anakinra_iv.workflow import queries
+from anakinra_iv.workflow.commands import AddUser
+from anakinra_iv.workflow.demo import DEMO_USERS, seed_demo_ward
+from anakinra_iv.workflow.roles import read_roles
+from anakinra_iv.workflow.services import add_user
+
+__all__ = ["register"]
+
+DEMO_PASSWORD = "demo-password"
+
+
+def _settings() -> Settings:
+    try:
+        return get_settings()
+    except Exception as error:  # pydantic reports every bad setting; show them as problems
+        exit_with_problems([f"settings: {line}" for line in str(error).splitlines()[1:]])
+
+
+def _services(*, require_schema: bool = True) -> Services:
+    services = create_services(_settings())
+    if require_schema and get_current_revision(services.engine) is None:
+        exit_with_problems(
+            ["'ANAKINRA_DATABASE_URL': the database has no schema; run 'anakinra db upgrade'"]
+        )
+    return services
+
+
+def serve(
+    demo: Annotated[
+        bool, typer.Option(help="Seed a demonstration ward on a fresh SQLite file.")
+    ] = False,
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.", min=1, max=65535)] = 8000,
+) -> None:
+    """Start the web app (API at /api, OpenAPI at /openapi.json)."""
+    import uvicorn
+
+    from anakinra_iv.web.app import create_app
+
+    if demo:
+        folder = Path(tempfile.mkdtemp(prefix="anakinra-demo-"))
+        settings = Settings(environment="dev", database_url=f"sqlite:///{folder / 'demo.sqlite3'}")
+        services = create_services(settings, migrate=True)
+        seed_demo_ward(
+            services.new_uow,
+            services.hasher,
+            services.policy,
+            services.calculator,
+            services.now(),
+            DEMO_PASSWORD,
+        )
+        typer.echo(f"demo database: {folder / 'demo.sqlite3'}", err=True)
+        typer.echo(f"demo users: {', '.join(DEMO_USERS)}; password '{DEMO_PASSWORD}'", err=True)
+    else:
+        services = create_services(_settings(), migrate=True)
+    typer.echo(f"serving on http://{host}:{port}/", err=True)
+    uvicorn.run(create_app(services), host=host, port=port, log_level="warning")
+
+
+def db_upgrade() -> None:
+    """Migrate the database named by ANAKINRA_DATABASE_URL to the newest schema."""
+    services = _services(require_schema=False)
+    revision = upgrade_database(services.engine)
+    typer.echo(f"database at revision {revision}")
+
+
+def users_add(
+    name: Annotated[str, typer.Argument(help="User name (no spaces).")],
+    role: Annotated[list[str], typer.Option(help="Role (repeat for several).")],
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from standard input.")
+    ] = False,
+    full_name: Annotated[str, typer.Option(help="Full name shown in the app.")] = "",
+) -> None:
+    """Create a local user."""
+    if not password_stdin:
+        exit_with_problems(["'--password-stdin' is required: pipe the password in"])
+    password = sys.stdin.readline().rstrip("\r\n")
+    with reporting_problems():
+        roles = read_roles(role)
+        services = _services()
+        user = add_user(
+            AddUser(None, name, frozenset(roles), password, full_name),
+            services.new_uow(),
+            services.hasher,
+            services.policy,
+            services.now(),
+        )
+    typer.echo(f"user {user.username} ({', '.join(user.roles)}) created with id {user.id}")
+
+
+def audit_verify(
+    output: Annotated[
+        OutputFormat, typer.Option("--format", help="Output format.")
+    ] = OutputFormat.text,
+) -> None:
+    """Recompute the audit hash chain; exit 1 if it is broken."""
+    services = _services()
+    report = queries.verify_audit_chain(services.new_uow())
+    if output is OutputFormat.json:
+        print_json({"ok": report.ok, "events": report.events, "problems": list(report.problems)})
+    elif report.ok:
+        typer.echo(f"audit chain intact: {report.events} events")
+    else:
+        for problem in report.problems:
+            typer.echo(f"audit chain broken: {problem}", err=True)
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+def backup(file: Annotated[Path, typer.Argument(help="JSON file to write.")]) -> None:
+    """Write the whole database to FILE."""
+    services = _services()
+    counts = write_backup(services.engine, file, now=services.now())
+    typer.echo(f"backup written to {file}: {sum(counts.values())} rows")
+
+
+def restore(file: Annotated[Path, typer.Argument(help="Backup file to read.")]) -> None:
+    """Restore FILE into an empty database; refused unless the audit chain verifies."""
+    with reporting_problems():
+        services = _services(require_schema=False)
+        upgrade_database(services.engine)
+        counts = restore_backup(services.engine, file)
+    typer.echo(f"restored {sum(counts.values())} rows from {file}; audit chain verified")
+
+
+def register(app: typer.Typer) -> None:
+    """Add the workflow commands to ``app``."""
+    app.command("serve")(serve)
+    app.command("backup")(backup)
+    app.command("restore")(restore)
+    db = typer.Typer(help="Database schema.", no_args_is_help=True)
+    db.command("upgrade")(db_upgrade)
+    app.add_typer(db, name="db")
+    users = typer.Typer(help="Local users.", no_args_is_help=True)
+    users.command("add")(users_add)
+    app.add_typer(users, name="users")
+    audit = typer.Typer(help="Audit trail.", no_args_is_help=True)
+    audit.command("verify")(audit_verify)
+    app.add_typer(audit, name="audit")

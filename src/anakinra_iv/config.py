@@ -1,0 +1,62 @@
+"""Settings, read once from the environment (``ANAKINRA_*``) by pydantic-settings.
+
+``ANAKINRA_DATABASE_URL`` names the database (default: the embedded SQLite file
+``anakinra.sqlite3`` in the working directory). Outside ``dev`` a placeholder secret key is
+refused, so that tokens cannot be forged with a value published in this repository.
+
+>>> Settings.model_fields["database_url"].default
+'sqlite:///anakinra.sqlite3'
+>>> Settings(environment="production", secret_key="change-me")
+Traceback (most recent call last):
+...
+pydantic_core._pydantic_core.ValidationError: 1 validation error for Settings
+...
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Literal, Self
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["PLACEHOLDER_SECRETS", "Settings", "get_settings"]
+
+PLACEHOLDER_SECRETS = frozenset({"", "change-me", "changeme", "secret", "dev", "placeholder"})
+"""Secret keys that are refused outside development."""
+
+
+class Settings(BaseSettings):
+    """Every setting of the shell, with its environment variable ``ANAKINRA_<NAME>``."""
+
+    model_config = SettingsConfigDict(env_prefix="ANAKINRA_", frozen=True, extra="ignore")
+
+    environment: Literal["dev", "test", "production"] = "dev"
+    database_url: str = "sqlite:///anakinra.sqlite3"
+    secret_key: SecretStr = SecretStr("change-me")
+    access_token_minutes: int = Field(default=60, gt=0)
+    session_minutes: int = Field(default=480, gt=0)
+    lockout_threshold: int = Field(default=5, gt=0)
+    lockout_minutes: int = Field(default=15, gt=0)
+    min_password_length: int = Field(default=8, gt=0)
+    cookie_secure: bool = False
+    argon2_time_cost: int = Field(default=3, gt=0)
+    argon2_memory_cost_kib: int = Field(default=65536, ge=8)
+    argon2_parallelism: int = Field(default=4, gt=0)
+
+    @model_validator(mode="after")
+    def _refuse_placeholder_secret(self) -> Self:
+        if self.secret_key.get_secret_value().strip().lower() in PLACEHOLDER_SECRETS:
+            if self.environment != "dev":
+                raise ValueError(
+                    "'ANAKINRA_SECRET_KEY' is a placeholder; set a random secret outside dev"
+                )
+            # dev: a fresh random key per process, never the published placeholder
+            object.__setattr__(self, "secret_key", SecretStr(secrets.token_urlsafe(32)))
+        return self
+
+
+def get_settings() -> Settings:
+    """Settings from the environment."""
+    return Settings()

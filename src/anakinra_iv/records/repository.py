@@ -1,0 +1,263 @@
+"""Repositories: the only code that builds queries on the workflow tables.
+
+Each repository adds and reads the records of one table inside the session of the unit of work.
+None of them deletes anything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Generic, TypeVar
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from anakinra_iv.errors import UnknownItem
+from anakinra_iv.records.tables import (
+    AdministrationSegment,
+    Bag,
+    Base,
+    Observation,
+    Order,
+    Patient,
+    ProtocolApproval,
+    Recommendation,
+    User,
+    Verification,
+)
+
+__all__ = [
+    "ApprovalRepository",
+    "BagRepository",
+    "ObservationRepository",
+    "OrderRepository",
+    "PatientRepository",
+    "RecommendationRepository",
+    "Repository",
+    "SegmentRepository",
+    "UserRepository",
+    "VerificationRepository",
+]
+
+RowT = TypeVar("RowT", bound=Base)
+
+
+class Repository(Generic[RowT]):
+    """Add, get and count rows of one table."""
+
+    row_type: type[RowT]
+    label: str = "record"
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def add(self, row: RowT) -> RowT:
+        """Add a new row and give it its id."""
+        self._session.add(row)
+        self._session.flush()
+        return row
+
+    def find(self, row_id: int) -> RowT | None:
+        """The row with this id, or None."""
+        return self._session.get(self.row_type, row_id)
+
+    def get(self, row_id: int) -> RowT:
+        """The row with this id; raise UnknownItem naming it if there is none."""
+        row = self.find(row_id)
+        if row is None:
+            raise UnknownItem(f"{self.label} {row_id} does not exist", field="id", value=row_id)
+        return row
+
+    def get_for_update(self, row_id: int) -> RowT:
+        """The row with this id, locked until the end of the transaction (PostgreSQL)."""
+        row = self._session.get(self.row_type, row_id, with_for_update=True)
+        if row is None:
+            raise UnknownItem(f"{self.label} {row_id} does not exist", field="id", value=row_id)
+        return row
+
+    def count(self) -> int:
+        """How many rows the table holds."""
+        return int(
+            self._session.execute(select(func.count()).select_from(self.row_type)).scalar_one()
+        )
+
+
+class UserRepository(Repository[User]):
+    """Users."""
+
+    row_type = User
+    label = "user"
+
+    def find_by_username(self, username: str) -> User | None:
+        """The user with this name, or None."""
+        return self._session.execute(
+            select(User).where(User.username == username)
+        ).scalar_one_or_none()
+
+    def list_all(self) -> Sequence[User]:
+        """Every user, by name."""
+        return self._session.execute(select(User).order_by(User.username)).scalars().all()
+
+
+class ApprovalRepository(Repository[ProtocolApproval]):
+    """Protocol approvals."""
+
+    row_type = ProtocolApproval
+    label = "protocol approval"
+
+    def find_latest(self, protocol_id: str, version: str) -> ProtocolApproval | None:
+        """The latest approval of one protocol version, or None."""
+        return self._session.execute(
+            select(ProtocolApproval)
+            .where(
+                ProtocolApproval.protocol_id == protocol_id,
+                ProtocolApproval.protocol_version == version,
+            )
+            .order_by(ProtocolApproval.approved_at.desc(), ProtocolApproval.id.desc())
+            .limit(1)
+        ).scalar_one_or_none()
+
+    def list_all(self) -> Sequence[ProtocolApproval]:
+        """Every approval, newest first."""
+        query = select(ProtocolApproval).order_by(ProtocolApproval.approved_at.desc())
+        return self._session.execute(query).scalars().all()
+
+
+class PatientRepository(Repository[Patient]):
+    """Patients."""
+
+    row_type = Patient
+    label = "patient"
+
+    def find_by_mrn(self, mrn: str) -> Patient | None:
+        """The patient with this medical record number, or None."""
+        return self._session.execute(select(Patient).where(Patient.mrn == mrn)).scalar_one_or_none()
+
+    def list_all(self) -> Sequence[Patient]:
+        """Every patient, by name."""
+        return self._session.execute(select(Patient).order_by(Patient.name)).scalars().all()
+
+
+class ObservationRepository(Repository[Observation]):
+    """Observations."""
+
+    row_type = Observation
+    label = "observation"
+
+    def list_for_patient(self, patient_id: int) -> Sequence[Observation]:
+        """A patient's observations, oldest collected first."""
+        query = (
+            select(Observation)
+            .where(Observation.patient_id == patient_id)
+            .order_by(Observation.collected_at, Observation.id)
+        )
+        return self._session.execute(query).scalars().all()
+
+    def find_latest(self, patient_id: int, code: str) -> Observation | None:
+        """The most recently collected observation with this code, or None."""
+        query = (
+            select(Observation)
+            .where(Observation.patient_id == patient_id, Observation.code == code)
+            .order_by(Observation.collected_at.desc(), Observation.id.desc())
+            .limit(1)
+        )
+        return self._session.execute(query).scalar_one_or_none()
+
+
+class OrderRepository(Repository[Order]):
+    """Orders."""
+
+    row_type = Order
+    label = "order"
+
+    def list_by_status(self, statuses: Sequence[str]) -> Sequence[Order]:
+        """Orders in any of these states, oldest first."""
+        query = select(Order).where(Order.status.in_(statuses)).order_by(Order.id)
+        return self._session.execute(query).scalars().all()
+
+    def list_needing_verification(self) -> Sequence[Order]:
+        """Orders waiting for a pharmacist's verification, oldest first."""
+        query = (
+            select(Order)
+            .where(Order.needs_verification.is_(True), Order.status != "stopped")
+            .order_by(Order.updated_at)
+        )
+        return self._session.execute(query).scalars().all()
+
+    def list_for_patient(self, patient_id: int) -> Sequence[Order]:
+        """A patient's orders, newest first."""
+        query = select(Order).where(Order.patient_id == patient_id).order_by(Order.id.desc())
+        return self._session.execute(query).scalars().all()
+
+
+class VerificationRepository(Repository[Verification]):
+    """Verification attempts."""
+
+    row_type = Verification
+    label = "verification"
+
+    def list_for_order(self, order_id: int) -> Sequence[Verification]:
+        """An order's verification attempts, oldest first."""
+        query = (
+            select(Verification).where(Verification.order_id == order_id).order_by(Verification.id)
+        )
+        return self._session.execute(query).scalars().all()
+
+
+class BagRepository(Repository[Bag]):
+    """Compounded bags."""
+
+    row_type = Bag
+    label = "bag"
+
+    def list_for_order(self, order_id: int) -> Sequence[Bag]:
+        """An order's bags, oldest first."""
+        query = select(Bag).where(Bag.order_id == order_id).order_by(Bag.id)
+        return self._session.execute(query).scalars().all()
+
+    def list_by_status(self, statuses: Sequence[str]) -> Sequence[Bag]:
+        """Bags in any of these states, oldest first."""
+        query = select(Bag).where(Bag.status.in_(statuses)).order_by(Bag.id)
+        return self._session.execute(query).scalars().all()
+
+
+class SegmentRepository(Repository[AdministrationSegment]):
+    """Administration segments."""
+
+    row_type = AdministrationSegment
+    label = "administration segment"
+
+    def list_for_order(self, order_id: int) -> Sequence[AdministrationSegment]:
+        """An order's segments in sequence."""
+        query = (
+            select(AdministrationSegment)
+            .where(AdministrationSegment.order_id == order_id)
+            .order_by(AdministrationSegment.seq)
+        )
+        return self._session.execute(query).scalars().all()
+
+    def find_last(self, order_id: int) -> AdministrationSegment | None:
+        """The order's latest segment, or None before the infusion starts."""
+        query = (
+            select(AdministrationSegment)
+            .where(AdministrationSegment.order_id == order_id)
+            .order_by(AdministrationSegment.seq.desc())
+            .limit(1)
+        )
+        return self._session.execute(query).scalar_one_or_none()
+
+
+class RecommendationRepository(Repository[Recommendation]):
+    """Recommendations as shown."""
+
+    row_type = Recommendation
+    label = "recommendation"
+
+    def list_for_patient(self, patient_id: int) -> Sequence[Recommendation]:
+        """A patient's recommendations, newest first."""
+        query = (
+            select(Recommendation)
+            .where(Recommendation.patient_id == patient_id)
+            .order_by(Recommendation.id.desc())
+        )
+        return self._session.execute(query).scalars().all()

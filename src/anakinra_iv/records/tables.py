@@ -1,0 +1,270 @@
+"""The tables of the team workflow (SQLAlchemy 2, typed).
+
+Quantities are stored as numbers in the canonical unit that the column name states
+(``rate_mg_per_h``, ``concentration_mg_per_ml``); conversion happens at the edges. Orders and bags
+carry a ``version`` used for optimistic locking: a stale update raises instead of overwriting.
+Audit rows have no update or delete path, in code or (through triggers) in the database.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    Float,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from anakinra_iv.records.types import UTCDateTime
+
+__all__ = [
+    "AdministrationSegment",
+    "AuditEvent",
+    "AuditHead",
+    "Bag",
+    "Base",
+    "Observation",
+    "Order",
+    "Patient",
+    "ProtocolApproval",
+    "Recommendation",
+    "User",
+    "Verification",
+]
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    """Declarative base with a constraint naming convention (stable migration names)."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: UTCDateTime,
+        dict[str, Any]: JSON,
+        list[Any]: JSON,
+    }
+
+
+class User(Base):
+    """A local user; ``roles`` is a comma-separated set of role names."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    full_name: Mapped[str] = mapped_column(String(200), default="")
+    roles: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+
+    @property
+    def role_set(self) -> frozenset[str]:
+        """The user's roles as a set."""
+        return frozenset(r for r in self.roles.split(",") if r)
+
+
+class ProtocolApproval(Base):
+    """Who approved a protocol version (and its site-decision values) for use here, and when."""
+
+    __tablename__ = "protocol_approvals"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    protocol_id: Mapped[str] = mapped_column(String(100), index=True)
+    protocol_version: Mapped[str] = mapped_column(String(40))
+    approved_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    approved_at: Mapped[datetime]
+    site_decisions: Mapped[int] = mapped_column(Integer, default=0)
+    note: Mapped[str] = mapped_column(Text, default="")
+
+
+class Patient(Base):
+    """A patient: identifiers only; weight and renal history live in observations."""
+
+    __tablename__ = "patients"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    mrn: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    birth_date: Mapped[date] = mapped_column(Date)
+    sex: Mapped[str] = mapped_column(String(16))
+    height_cm: Mapped[float | None] = mapped_column(Float)
+    renal_replacement: Mapped[str] = mapped_column(String(32), default="none")
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime]
+
+
+class Observation(Base):
+    """A laboratory value or vital sign as entered, with its number in the stated unit."""
+
+    __tablename__ = "observations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
+    code: Mapped[str | None] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(100))
+    value_text: Mapped[str] = mapped_column(String(100))
+    magnitude: Mapped[float] = mapped_column(Float)
+    unit: Mapped[str] = mapped_column(String(40))
+    collected_at: Mapped[datetime]
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[datetime]
+
+
+class Order(Base):
+    """A continuous-infusion order and its lifecycle state."""
+
+    __tablename__ = "orders"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
+    prescriber_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    protocol_id: Mapped[str] = mapped_column(String(100))
+    protocol_version: Mapped[str] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(32), index=True)
+    needs_verification: Mapped[bool] = mapped_column(Boolean, default=True)
+    step: Mapped[int | None] = mapped_column(Integer)
+    daily_dose_mg: Mapped[float] = mapped_column(Float)
+    rate_mg_per_h: Mapped[float] = mapped_column(Float)
+    loading_dose_mg: Mapped[float | None] = mapped_column(Float)
+    planned_concentration_mg_per_ml: Mapped[float] = mapped_column(Float)
+    planned_rate_ml_per_h: Mapped[float] = mapped_column(Float)
+    limit_status: Mapped[str] = mapped_column(String(32))
+    override_reason: Mapped[str | None] = mapped_column(Text)
+    verified_rate_mg_per_h: Mapped[float | None] = mapped_column(Float)
+    verified_concentration_mg_per_ml: Mapped[float | None] = mapped_column(Float)
+    verified_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    plan_inputs: Mapped[dict[str, Any]]
+    plan_summary: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+
+class Verification(Base):
+    """One blind verification attempt: what the pharmacist entered and what it was compared to."""
+
+    __tablename__ = "verifications"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
+    pharmacist_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    entered_rate_mg_per_h: Mapped[float] = mapped_column(Float)
+    entered_concentration_mg_per_ml: Mapped[float] = mapped_column(Float)
+    expected_rate_mg_per_h: Mapped[float] = mapped_column(Float)
+    expected_concentration_mg_per_ml: Mapped[float] = mapped_column(Float)
+    outcome: Mapped[str] = mapped_column(String(16))
+    order_version: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime]
+
+
+class Bag(Base):
+    """A compounded bag: syringe lots, who prepared and who checked it, and its beyond-use time."""
+
+    __tablename__ = "bags"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16))
+    prepared_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    prepared_at: Mapped[datetime]
+    checked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    checked_at: Mapped[datetime | None]
+    syringe_lots: Mapped[list[Any]]
+    drug_amount_mg: Mapped[float] = mapped_column(Float)
+    final_volume_ml: Mapped[float] = mapped_column(Float)
+    concentration_mg_per_ml: Mapped[float] = mapped_column(Float)
+    rate_ml_per_h: Mapped[float] = mapped_column(Float)
+    hang_time_h: Mapped[float] = mapped_column(Float)
+    beyond_use: Mapped[datetime]
+    recipe: Mapped[dict[str, Any]]
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+
+class AdministrationSegment(Base):
+    """A constant-rate stretch of infusion; it lasts until the next segment of the same order.
+
+    A pause and a stop are segments with rate 0.
+    """
+
+    __tablename__ = "administration_segments"
+    __table_args__ = (UniqueConstraint("order_id", "seq"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    event: Mapped[str] = mapped_column(String(16))
+    bag_id: Mapped[int | None] = mapped_column(ForeignKey("bags.id"))
+    rate_mg_per_h: Mapped[float] = mapped_column(Float)
+    rate_ml_per_h: Mapped[float] = mapped_column(Float)
+    concentration_mg_per_ml: Mapped[float | None] = mapped_column(Float)
+    started_at: Mapped[datetime]
+    reason: Mapped[str | None] = mapped_column(Text)
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[datetime]
+
+
+class Recommendation(Base):
+    """A recommendation exactly as it was shown: its inputs and its outputs."""
+
+    __tablename__ = "recommendations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"))
+    kind: Mapped[str] = mapped_column(String(32))
+    inputs: Mapped[dict[str, Any]]
+    outputs: Mapped[dict[str, Any]]
+    shown_to_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime]
+
+
+class AuditEvent(Base):
+    """One audit event; ``hash`` covers the canonical JSON of the event and ``prev_hash``."""
+
+    __tablename__ = "audit_events"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    occurred_at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(64))
+    entity_type: Mapped[str] = mapped_column(String(64))
+    entity_id: Mapped[str] = mapped_column(String(64))
+    old_value: Mapped[str] = mapped_column(Text)
+    new_value: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(Text)
+    prev_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class AuditHead(Base):
+    """The single row naming the last audit event; locked while an event is appended."""
+
+    __tablename__ = "audit_head"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    last_seq: Mapped[int] = mapped_column(Integer)
+    last_hash: Mapped[str] = mapped_column(String(64))

@@ -1,0 +1,141 @@
+"""The unit of work: one transaction per use case, rolled back unless committed.
+
+>>> from anakinra_iv.records.database import create_database_engine
+>>> from anakinra_iv.records.tables import Base
+>>> engine = create_database_engine("sqlite://")
+>>> Base.metadata.create_all(engine)
+>>> uow = SqlAlchemyUnitOfWork(engine)
+>>> with uow:
+...     uow.patients.count()
+0
+"""
+
+from __future__ import annotations
+
+import abc
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
+
+from anakinra_iv.errors import ConflictError
+from anakinra_iv.records.audit import AuditLog
+from anakinra_iv.records.repository import (
+    ApprovalRepository,
+    BagRepository,
+    ObservationRepository,
+    OrderRepository,
+    PatientRepository,
+    RecommendationRepository,
+    SegmentRepository,
+    UserRepository,
+    VerificationRepository,
+)
+
+__all__ = ["SqlAlchemyUnitOfWork", "UnitOfWork"]
+
+
+class UnitOfWork(abc.ABC):
+    """The port services use: repositories, the audit log, commit and rollback.
+
+    Leaving the ``with`` block without :meth:`commit` rolls everything back.
+    """
+
+    users: UserRepository
+    approvals: ApprovalRepository
+    patients: PatientRepository
+    observations: ObservationRepository
+    orders: OrderRepository
+    verifications: VerificationRepository
+    bags: BagRepository
+    segments: SegmentRepository
+    recommendations: RecommendationRepository
+    audit: AuditLog
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.rollback()
+
+    @abc.abstractmethod
+    def commit(self) -> None:
+        """Make every change of the block permanent, or raise and keep none."""
+
+    @abc.abstractmethod
+    def rollback(self) -> None:
+        """Discard every change not yet committed."""
+
+    @abc.abstractmethod
+    def flush(self) -> None:
+        """Write pending changes inside the transaction (a stale row raises ConflictError)."""
+
+
+class SqlAlchemyUnitOfWork(UnitOfWork):
+    """A unit of work over a SQLAlchemy session; a stale versioned row becomes ConflictError."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._factory = sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
+        self._session: Session | None = None
+
+    @property
+    def session(self) -> Session:
+        """The open session (only inside the ``with`` block)."""
+        if self._session is None:
+            raise RuntimeError("the unit of work is not open; use it in a 'with' block")
+        return self._session
+
+    def __enter__(self) -> Self:
+        session = self._factory()
+        self._session = session
+        self.users = UserRepository(session)
+        self.approvals = ApprovalRepository(session)
+        self.patients = PatientRepository(session)
+        self.observations = ObservationRepository(session)
+        self.orders = OrderRepository(session)
+        self.verifications = VerificationRepository(session)
+        self.bags = BagRepository(session)
+        self.segments = SegmentRepository(session)
+        self.recommendations = RecommendationRepository(session)
+        self.audit = AuditLog(session)
+        return super().__enter__()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            super().__exit__(exc_type, exc, tb)
+        finally:
+            self.session.close()
+            self._session = None
+
+    def commit(self) -> None:
+        try:
+            self.session.commit()
+        except StaleDataError as error:
+            self.session.rollback()
+            raise ConflictError(
+                f"the record was changed by somebody else first ({error}); reload and retry",
+            ) from error
+
+    def flush(self) -> None:
+        """Write pending changes now (a stale versioned row raises ConflictError)."""
+        try:
+            self.session.flush()
+        except StaleDataError as error:
+            raise ConflictError(
+                f"the record was changed by somebody else first ({error}); reload and retry",
+            ) from error
+
+    def rollback(self) -> None:
+        self.session.rollback()

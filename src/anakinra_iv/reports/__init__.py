@@ -1,0 +1,1 @@
+"""Reports: figures and documents made from core values (shell layer)."""

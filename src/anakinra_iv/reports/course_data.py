@@ -1,0 +1,114 @@
+"""A patient's course as the report reads it (plain values; the shell fills them from the
+stored workflow). Numbers are in the units their field names state."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+__all__ = [
+    "CourseReportData",
+    "LabSeries",
+    "PkBand",
+    "ReportBag",
+    "ReportOrder",
+    "ReportRecommendation",
+    "ReportSegment",
+]
+
+
+@dataclass(frozen=True)
+class LabSeries:
+    """One laboratory value or vital sign over time, in its catalogue unit."""
+
+    name: str
+    display: str
+    unit: str
+    points: tuple[tuple[datetime, float], ...]
+
+
+@dataclass(frozen=True)
+class ReportSegment:
+    """A constant-rate segment (a stop or pause runs at 0 mg/h)."""
+
+    order_id: str
+    event: str
+    started_at: datetime
+    ended_at: datetime | None
+    rate_mg_per_h: float
+    rate_ml_per_h: float
+    bag_id: str | None
+    reason: str | None
+
+
+@dataclass(frozen=True)
+class ReportOrder:
+    """An order as prescribed."""
+
+    id: str
+    protocol: str
+    created_at: datetime
+    prescriber: str
+    step: int | None
+    daily_dose_mg_per_day: float
+    rate_mg_per_h: float
+    status: str
+    limit_status: str
+    override_reason: str | None
+
+
+@dataclass(frozen=True)
+class ReportBag:
+    """A compounded bag with its lots and beyond-use time."""
+
+    id: str
+    order_id: str
+    status: str
+    prepared_at: datetime
+    prepared_by: str
+    checked_by: str | None
+    syringe_lots: tuple[str, ...]
+    drug_amount_mg: float
+    final_volume_ml: float
+    concentration_mg_per_ml: float
+    beyond_use: datetime
+
+
+@dataclass(frozen=True)
+class ReportRecommendation:
+    """A recommendation shown to a user, and what was done (the order it led to)."""
+
+    at: datetime
+    kind: str
+    shown: str
+    done: str
+
+
+@dataclass(frozen=True)
+class PkBand:
+    """Predicted plasma concentration (mg/L): 5th, 50th and 95th percentiles over time."""
+
+    times: tuple[datetime, ...]
+    p5: tuple[float, ...]
+    p50: tuple[float, ...]
+    p95: tuple[float, ...]
+    model: str
+    subjects: int
+
+
+@dataclass(frozen=True)
+class CourseReportData:
+    """Everything the patient-course report shows."""
+
+    patient_name: str
+    mrn: str
+    birth_date: date
+    sex: str
+    generated_at: datetime
+    orders: tuple[ReportOrder, ...] = ()
+    segments: tuple[ReportSegment, ...] = ()
+    bags: tuple[ReportBag, ...] = ()
+    labs: tuple[LabSeries, ...] = ()
+    recommendations: tuple[ReportRecommendation, ...] = ()
+    scores: tuple[LabSeries, ...] = ()
+    pk: PkBand | None = None

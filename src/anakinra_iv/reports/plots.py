@@ -1,0 +1,132 @@
+"""Figures of a patient's course (matplotlib, no display needed), readable in black and white.
+
+Every series is black or grey and told apart by marker and line style, never by colour alone;
+every axis names its unit. The dose timeline (mg/h, with bag changes and interruptions) shares
+its time axis with the laboratory panels so that a dose change lines up with what followed.
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import datetime
+
+from matplotlib.axes import Axes
+from matplotlib.dates import AutoDateLocator, ConciseDateFormatter, date2num
+from matplotlib.figure import Figure
+
+from anakinra_iv.reports.course_data import CourseReportData, LabSeries, PkBand, ReportSegment
+
+__all__ = ["plot_course_timeline", "plot_pk_band"]
+
+_MARKERS = ("o", "s", "^", "D", "v", "x", "P")
+_STYLES = ("-", "--", "-.", ":")
+
+
+def _png(figure: Figure) -> bytes:
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=130)
+    return buffer.getvalue()
+
+
+def _num(moment: datetime) -> float:
+    """A moment as matplotlib's date number (days)."""
+    return float(date2num(moment))  # type: ignore[no-untyped-call]
+
+
+def _segment_end(segment: ReportSegment, until: datetime) -> float:
+    return _num(segment.ended_at or until)
+
+
+def _date_axis(axes: Axes) -> None:
+    locator = AutoDateLocator()  # type: ignore[no-untyped-call]
+    axes.xaxis.set_major_locator(locator)
+    formatter = ConciseDateFormatter(locator)  # type: ignore[no-untyped-call]
+    axes.xaxis.set_major_formatter(formatter)
+
+
+def _dose_panel(axes: Axes, segments: tuple[ReportSegment, ...], until: datetime) -> None:
+    times: list[float] = []
+    rates: list[float] = []
+    for segment in segments:
+        times += [_num(segment.started_at), _segment_end(segment, until)]
+        rates += [segment.rate_mg_per_h, segment.rate_mg_per_h]
+        if segment.rate_mg_per_h == 0 and segment.event == "pause":
+            axes.axvspan(
+                _num(segment.started_at),
+                _segment_end(segment, until),
+                facecolor="none",
+                edgecolor="0.4",
+                hatch="///",
+                linewidth=0,
+                label="interruption" if "interruption" not in _labels(axes) else None,
+            )
+        if segment.event == "bag_change":
+            axes.axvline(
+                _num(segment.started_at),
+                color="black",
+                linestyle=":",
+                linewidth=1,
+                label="bag change" if "bag change" not in _labels(axes) else None,
+            )
+    axes.plot(times, rates, color="black", linewidth=1.8, label="dose rate")
+    axes.set_ylabel("anakinra (mg/h)")
+    axes.set_ylim(bottom=0, top=max([*rates, 1.0]) * 1.2)
+    axes.grid(alpha=0.3)
+    axes.legend(loc="upper right", fontsize=7)
+
+
+def _labels(axes: Axes) -> list[str]:
+    return [str(h.get_label()) for h in axes.get_legend_handles_labels()[0]]
+
+
+def _lab_panel(axes: Axes, series: LabSeries, index: int) -> None:
+    times = [_num(t) for t, _ in series.points]
+    values = [v for _, v in series.points]
+    axes.plot(
+        times,
+        values,
+        color="black",
+        marker=_MARKERS[index % len(_MARKERS)],
+        linestyle=_STYLES[index % len(_STYLES)],
+        markersize=4,
+        linewidth=1,
+    )
+    axes.set_ylabel(f"{series.display}\n({series.unit})", fontsize=8)
+    axes.grid(alpha=0.3)
+
+
+def plot_course_timeline(data: CourseReportData) -> bytes:
+    """The dose timeline over the laboratory panels, one shared time axis; PNG bytes."""
+    panels = [s for s in data.labs if s.points]
+    figure = Figure(figsize=(8.5, 2.0 + 1.3 * (len(panels) + 1)), layout="constrained")
+    axes = figure.subplots(len(panels) + 1, 1, sharex=True, squeeze=False)[:, 0]
+    _dose_panel(axes[0], data.segments, data.generated_at)
+    axes[0].set_title(f"{data.patient_name} ({data.mrn}): dose and laboratory course", fontsize=10)
+    for index, series in enumerate(panels):
+        _lab_panel(axes[index + 1], series, index)
+    axes[-1].set_xlabel("date and time (UTC)")
+    _date_axis(axes[-1])
+    return _png(figure)
+
+
+def plot_pk_band(band: PkBand, segments: tuple[ReportSegment, ...]) -> bytes:
+    """The predicted concentration: 5th-95th percentile band (grey) and median (black); PNG."""
+    figure = Figure(figsize=(8.5, 3.2), layout="constrained")
+    axes = figure.subplots()
+    times = [_num(t) for t in band.times]
+    axes.fill_between(times, band.p5, band.p95, color="0.8", label="5th-95th percentile")
+    axes.plot(times, band.p50, color="black", linewidth=1.5, label="median")
+    for segment in segments:
+        axes.axvline(_num(segment.started_at), color="0.3", linestyle=":", linewidth=0.8)
+    axes.set_ylabel("predicted plasma anakinra (mg/L)")
+    axes.set_xlabel("date and time (UTC)")
+    axes.set_ylim(bottom=0)
+    axes.set_title(
+        f"Population prediction ({band.model}, {band.subjects} simulated patients); dotted: "
+        "rate changes",
+        fontsize=9,
+    )
+    axes.grid(alpha=0.3)
+    axes.legend(loc="upper right", fontsize=7)
+    _date_axis(axes)
+    return _png(figure)

@@ -1,0 +1,95 @@
+"""Dependencies of the routes, declared as ``Annotated`` aliases.
+
+``CurrentUser`` reads a bearer token (API); ``PageUser`` reads the session cookie (pages). Both
+return the signed-in user's id and name; services check the role on every call.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import OAuth2PasswordBearer
+
+from anakinra_iv.bootstrap import Services
+from anakinra_iv.records.unit_of_work import SqlAlchemyUnitOfWork
+from anakinra_iv.web.security import SESSION_COOKIE, TokenClaims, read_token
+from anakinra_iv.workflow.auth import AuthenticationFailed
+
+__all__ = [
+    "CurrentUser",
+    "OptionalPageUser",
+    "PageUser",
+    "ServicesDep",
+    "UowDep",
+    "get_services",
+]
+
+_bearer = OAuth2PasswordBearer(tokenUrl="/api/auth/token", auto_error=False)
+
+
+def get_services(request: Request) -> Services:
+    """The services the app was created with."""
+    services: Services = request.app.state.services
+    return services
+
+
+ServicesDep = Annotated[Services, Depends(get_services)]
+
+
+def get_uow(services: ServicesDep) -> SqlAlchemyUnitOfWork:
+    """A fresh unit of work for one use case."""
+    return services.new_uow()
+
+
+UowDep = Annotated[SqlAlchemyUnitOfWork, Depends(get_uow)]
+
+
+def get_current_user(
+    services: ServicesDep, token: Annotated[str | None, Depends(_bearer)]
+) -> TokenClaims:
+    """The user named by the bearer token; 401 without a valid one."""
+    if not token:
+        raise AuthenticationFailed(
+            "not signed in: send 'Authorization: Bearer <token>' from POST /api/auth/token",
+            field="Authorization",
+        )
+    return read_token(
+        services.settings.secret_key.get_secret_value(), token, kind="access", now=services.now()
+    )
+
+
+CurrentUser = Annotated[TokenClaims, Depends(get_current_user)]
+
+
+def get_optional_page_user(request: Request, services: ServicesDep) -> TokenClaims | None:
+    """The user of the session cookie, or None."""
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if not cookie:
+        return None
+    try:
+        return read_token(
+            services.settings.secret_key.get_secret_value(),
+            cookie,
+            kind="session",
+            now=services.now(),
+        )
+    except AuthenticationFailed:
+        return None
+
+
+OptionalPageUser = Annotated[TokenClaims | None, Depends(get_optional_page_user)]
+
+
+class LoginRequired(Exception):
+    """A page needs a signed-in user; the app redirects to the sign-in page."""
+
+
+def get_page_user(user: OptionalPageUser) -> TokenClaims:
+    """The user of the session cookie; pages without one redirect to sign-in."""
+    if user is None:
+        raise LoginRequired()
+    return user
+
+
+PageUser = Annotated[TokenClaims, Depends(get_page_user)]

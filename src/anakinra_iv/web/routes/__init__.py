@@ -1,0 +1,1 @@
+"""Routers of the API and of the pages."""

@@ -1,0 +1,164 @@
+"""The REST API. Each route reads its body into a command and calls one service."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Query
+
+from anakinra_iv.web.deps import CurrentUser, ServicesDep, UowDep
+from anakinra_iv.web.schemas import (
+    AdministrationCreate,
+    AuditEventPublic,
+    BagCheck,
+    BagCreate,
+    BagPublic,
+    DoseChange,
+    HealthPublic,
+    ObservationCreate,
+    ObservationPublic,
+    OrderCreate,
+    OrderPublic,
+    PatientCreate,
+    PatientPublic,
+    TokenPublic,
+    VerifyCreate,
+)
+from anakinra_iv.web.security import create_token
+from anakinra_iv.workflow import queries, services
+
+router = APIRouter(prefix="/api")
+
+
+@router.post("/auth/token", tags=["auth"])
+def create_access_token(
+    username: Annotated[str, Form()],
+    password: Annotated[str, Form()],
+    app: ServicesDep,
+    uow: UowDep,
+) -> TokenPublic:
+    """Sign in with user name and password; returns a bearer token."""
+    user = services.authenticate(username, password, uow, app.hasher, app.policy, app.now())
+    token = create_token(
+        app.settings.secret_key.get_secret_value(),
+        user_id=user.id,
+        username=user.username,
+        kind="access",
+        minutes=app.settings.access_token_minutes,
+        now=app.now(),
+    )
+    return TokenPublic(access_token=token)
+
+
+@router.get("/health", tags=["health"])
+def get_health(app: ServicesDep, uow: UowDep) -> HealthPublic:
+    """Service and database status."""
+    ok, detail = queries.check_database(uow)
+    return HealthPublic(status="ok" if ok else "degraded", database=detail, database_ok=ok)
+
+
+@router.post("/patients", status_code=201, tags=["patients"])
+def create_patient(body: PatientCreate, user: CurrentUser, app: ServicesDep) -> PatientPublic:
+    """Register a patient with weight (and creatinine)."""
+    view = services.create_patient(body.to_command(user.user_id), app.new_uow(), app.now())
+    return PatientPublic.from_view(view)
+
+
+@router.get("/patients/{patient_id}", tags=["patients"])
+def get_patient(patient_id: int, user: CurrentUser, uow: UowDep) -> PatientPublic:
+    """A patient with observations."""
+    return PatientPublic.from_view(queries.get_patient(uow, user.user_id, patient_id).patient)
+
+
+@router.post("/patients/{patient_id}/observations", status_code=201, tags=["patients"])
+def create_observation(
+    patient_id: int, body: ObservationCreate, user: CurrentUser, app: ServicesDep
+) -> ObservationPublic:
+    """Record a laboratory value or vital sign."""
+    command = body.to_command(user.user_id, patient_id)
+    return ObservationPublic.from_view(
+        services.record_observation(command, app.new_uow(), app.now())
+    )
+
+
+@router.post("/orders", status_code=201, tags=["orders"])
+def create_order(body: OrderCreate, user: CurrentUser, app: ServicesDep) -> OrderPublic:
+    """Order a continuous infusion (prescriber)."""
+    view = services.prescribe(
+        body.to_command(user.user_id), app.new_uow(), app.calculator, app.now()
+    )
+    return OrderPublic.from_view(view)
+
+
+@router.get("/orders/{order_id}", tags=["orders"])
+def get_order(order_id: int, user: CurrentUser, uow: UowDep) -> OrderPublic:
+    """An order's current state, segments and bags."""
+    return OrderPublic.from_view(queries.get_order(uow, user.user_id, order_id))
+
+
+@router.post("/orders/{order_id}/dose", tags=["orders"])
+def change_dose(
+    order_id: int, body: DoseChange, user: CurrentUser, app: ServicesDep
+) -> OrderPublic:
+    """Change the dose (prescriber); the order then needs a fresh verification."""
+    command = body.to_command(user.user_id, order_id)
+    return OrderPublic.from_view(
+        services.change_dose(command, app.new_uow(), app.calculator, app.now())
+    )
+
+
+@router.post("/orders/{order_id}/verify", tags=["pharmacy"])
+def verify_order(
+    order_id: int, body: VerifyCreate, user: CurrentUser, app: ServicesDep
+) -> OrderPublic:
+    """Blind verification (pharmacist, not the prescriber)."""
+    command = body.to_command(user.user_id, order_id)
+    return OrderPublic.from_view(services.verify_order(command, app.new_uow(), app.now()))
+
+
+@router.post("/orders/{order_id}/bags", status_code=201, tags=["pharmacy"])
+def create_bag(order_id: int, body: BagCreate, user: CurrentUser, app: ServicesDep) -> BagPublic:
+    """Record a compounded bag (pharmacist)."""
+    command = body.to_command(user.user_id, order_id, app.now())
+    return BagPublic.from_view(
+        services.prepare_bag(command, app.new_uow(), app.calculator, app.now())
+    )
+
+
+@router.post("/bags/{bag_id}/check", tags=["pharmacy"])
+def check_bag(
+    bag_id: int, user: CurrentUser, app: ServicesDep, body: BagCheck | None = None
+) -> BagPublic:
+    """Second check of a bag (a pharmacist other than the preparer)."""
+    command = (body or BagCheck()).to_command(user.user_id, bag_id)
+    return BagPublic.from_view(services.check_bag(command, app.new_uow(), app.now()))
+
+
+@router.post("/orders/{order_id}/administrations", status_code=201, tags=["nursing"])
+def create_administration(
+    order_id: int, body: AdministrationCreate, user: CurrentUser, app: ServicesDep
+) -> OrderPublic:
+    """Record start, rate change, pause, resume, bag change or stop (nurse)."""
+    command = body.to_command(user.user_id, order_id)
+    return OrderPublic.from_view(services.record_administration(command, app.new_uow(), app.now()))
+
+
+@router.get("/audit", tags=["audit"])
+def list_audit(
+    user: CurrentUser,
+    uow: UowDep,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    before_seq: int | None = None,
+    entity_type: str | None = None,
+    entity_id: str | None = None,
+) -> list[AuditEventPublic]:
+    """Audit events, newest first (admin)."""
+    events = queries.list_audit_events(
+        uow,
+        user.user_id,
+        limit=limit,
+        before_seq=before_seq,
+        entity_type=entity_type,
+        entity_id=entity_id,
+    )
+    return [AuditEventPublic.from_view(e) for e in events]

@@ -1,0 +1,82 @@
+"""Signed credentials: bearer tokens for the API, session cookies with a CSRF token for pages.
+
+>>> from datetime import UTC, datetime
+>>> now = datetime(2026, 1, 5, 8, tzinfo=UTC)
+>>> token = create_token("k" * 32, user_id=7, username="rn", kind="access", minutes=5, now=now)
+>>> read_token("k" * 32, token, kind="access", now=now).user_id
+7
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import jwt
+
+from anakinra_iv.workflow.auth import AuthenticationFailed
+
+__all__ = ["SESSION_COOKIE", "TokenClaims", "create_token", "is_valid_csrf", "read_token"]
+
+SESSION_COOKIE = "anakinra_session"
+_ALGORITHM = "HS256"
+
+
+@dataclass(frozen=True)
+class TokenClaims:
+    """What a valid token says."""
+
+    user_id: int
+    username: str
+    csrf: str
+
+
+def create_token(
+    secret: str,
+    *,
+    user_id: int,
+    username: str,
+    kind: str,
+    minutes: int,
+    now: datetime,
+) -> str:
+    """A signed token of ``kind`` (``access`` or ``session``) valid for ``minutes``."""
+    claims = {
+        "sub": str(user_id),
+        "name": username,
+        "typ": kind,
+        "iat": int(now.timestamp()),
+        "exp": int((now + timedelta(minutes=minutes)).timestamp()),
+        "csrf": secrets.token_urlsafe(16) if kind == "session" else "",
+    }
+    return jwt.encode(claims, secret, algorithm=_ALGORITHM)
+
+
+def read_token(secret: str, token: str, *, kind: str, now: datetime) -> TokenClaims:
+    """Check signature, kind and expiry; raise AuthenticationFailed otherwise."""
+    try:
+        claims = jwt.decode(
+            token,
+            secret,
+            algorithms=[_ALGORITHM],
+            options={"verify_exp": False, "require": ["sub", "exp", "typ"]},
+        )
+    except jwt.PyJWTError as error:
+        raise AuthenticationFailed(f"the credential is not valid ({error})") from error
+    if claims.get("typ") != kind:
+        raise AuthenticationFailed(f"the credential is not a {kind} token")
+    if int(claims["exp"]) <= int(now.timestamp()):
+        raise AuthenticationFailed("the credential has expired; sign in again")
+    return TokenClaims(int(claims["sub"]), str(claims.get("name", "")), str(claims.get("csrf", "")))
+
+
+def is_valid_csrf(expected: str, given: str | None) -> bool:
+    """Constant-time comparison of the session's CSRF token with the one a form sent."""
+    if not expected or not given:
+        return False
+    return hmac.compare_digest(
+        hashlib.sha256(expected.encode()).digest(), hashlib.sha256(given.encode()).digest()
+    )

@@ -1,0 +1,151 @@
+"""Commands: what a user asks the workflow to do, already read and checked at the edge.
+
+Each command names the acting user by id; quantities are pint quantities in any unit of the right
+dimension; times are timezone-aware.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from anakinra_iv.units import Quantity
+
+__all__ = [
+    "AddUser",
+    "ApproveProtocol",
+    "ChangeDose",
+    "CheckBag",
+    "CreatePatient",
+    "Discontinue",
+    "PrepareBag",
+    "Prescribe",
+    "RecordAdministration",
+    "RecordObservation",
+    "VerifyOrder",
+]
+
+
+@dataclass(frozen=True)
+class AddUser:
+    """Create a local user. ``user_id`` None means the command line (a system administrator)."""
+
+    user_id: int | None
+    username: str
+    roles: frozenset[str]
+    password: str
+    full_name: str = ""
+
+
+@dataclass(frozen=True)
+class ApproveProtocol:
+    """Approve a protocol version, with its site-decision values, for use here."""
+
+    user_id: int
+    protocol_id: str
+    version: str | None = None
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class CreatePatient:
+    """Register a patient with the first weight (and creatinine) observation."""
+
+    user_id: int
+    mrn: str
+    name: str
+    birth_date: date
+    sex: str
+    weight: Quantity
+    creatinine: Quantity | None = None
+    height: Quantity | None = None
+    renal_replacement: str = "none"
+
+
+@dataclass(frozen=True)
+class RecordObservation:
+    """A laboratory value or vital sign (``value`` as text with its unit, e.g. "2400 ng/mL")."""
+
+    user_id: int
+    patient_id: int
+    value: str
+    collected_at: datetime
+    code: str | None = None
+    name: str | None = None
+
+
+@dataclass(frozen=True)
+class Prescribe:
+    """Order a continuous infusion at a protocol ``step`` or a ``daily_dose`` (or neither)."""
+
+    user_id: int
+    patient_id: int
+    protocol_id: str
+    step: int | None = None
+    daily_dose: Quantity | None = None
+    override_reason: str | None = None
+
+
+@dataclass(frozen=True)
+class ChangeDose:
+    """Change the dose of an order; it then needs a fresh verification."""
+
+    user_id: int
+    order_id: int
+    step: int | None = None
+    daily_dose: Quantity | None = None
+    override_reason: str | None = None
+    reason: str = ""
+    expected_version: int | None = None
+
+
+@dataclass(frozen=True)
+class Discontinue:
+    """Cancel an order before its infusion has started."""
+
+    user_id: int
+    order_id: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class VerifyOrder:
+    """Blind verification: the pharmacist's own rate and concentration, compared by the system."""
+
+    user_id: int
+    order_id: int
+    rate: Quantity
+    concentration: Quantity
+    expected_version: int | None = None
+
+
+@dataclass(frozen=True)
+class PrepareBag:
+    """A compounded bag, with the lots of the syringes used."""
+
+    user_id: int
+    order_id: int
+    prepared_at: datetime
+    syringe_lots: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class CheckBag:
+    """The second pharmacist's check; ``concentration`` is read off the bag, if given."""
+
+    user_id: int
+    bag_id: int
+    concentration: Quantity | None = None
+
+
+@dataclass(frozen=True)
+class RecordAdministration:
+    """A nursing event on the infusion: a new constant-rate segment starts at ``at``."""
+
+    user_id: int
+    order_id: int
+    event: str
+    at: datetime | None = None
+    bag_id: int | None = None
+    rate: Quantity | None = None
+    reason: str | None = None

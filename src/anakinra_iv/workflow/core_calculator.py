@@ -1,0 +1,129 @@
+"""The :class:`~anakinra_iv.workflow.ports.DoseCalculator` backed by the clinical core.
+
+Every number comes from :mod:`anakinra_iv.protocol`, :mod:`anakinra_iv.dosing` and
+:mod:`anakinra_iv.compounding`; this adapter only translates between the workflow's requests and
+the core's values.
+
+>>> from datetime import datetime, timezone
+>>> from anakinra_iv.units import Q_
+>>> request = PlanRequest("adult-mas-civ", weight=Q_(70, "kg"), age_years=54, sex="female",
+...                       creatinine=Q_(1.0, "mg/dL"), step=3)
+>>> plan = CoreCalculator().calculate_plan(request, now=datetime(2026, 1, 5, tzinfo=timezone.utc))
+>>> plan.daily_dose.magnitude, plan.rate.magnitude, plan.concentration.magnitude
+(1200.0, 50.0, 6.0)
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from anakinra_iv.compounding import calculate_bag, create_label, summarise_bag, summarise_plan
+from anakinra_iv.dosing import DosePlan, calculate_dose_plan, create_patient
+from anakinra_iv.errors import InvalidInput
+from anakinra_iv.protocol import Protocol, get_protocol, list_protocols
+from anakinra_iv.workflow.ports import (
+    BagResult,
+    LabelBag,
+    PlanRequest,
+    PlanResult,
+    ProtocolInfo,
+)
+
+__all__ = ["CoreCalculator"]
+
+
+def _info(protocol: Protocol) -> ProtocolInfo:
+    return ProtocolInfo(
+        protocol_id=protocol.id,
+        version=protocol.version,
+        title=protocol.title,
+        regimen_kind=protocol.regimen_kind,
+        site_decisions=protocol.count_site_decisions(),
+    )
+
+
+class CoreCalculator:
+    """The clinical core behind the workflow's port."""
+
+    def _plan(self, request: PlanRequest) -> tuple[Protocol, DosePlan]:
+        protocol = get_protocol(request.protocol_id, request.protocol_version)
+        if protocol.regimen_kind != "continuous":
+            raise InvalidInput(
+                f"'protocol_id': protocol '{protocol.id}' is an intermittent regimen; "
+                "orders here are continuous infusions",
+                field="protocol_id",
+                value=protocol.id,
+            )
+        patient = create_patient(
+            weight=request.weight,
+            age=request.age_years,
+            sex=request.sex,
+            creatinine=request.creatinine,
+            height=request.height,
+            renal_replacement=request.renal_replacement,
+        )
+        plan = calculate_dose_plan(
+            protocol,
+            patient,
+            step=request.step,
+            daily_dose=request.daily_dose,
+            override_reason=request.override_reason,
+        )
+        return protocol, plan
+
+    def calculate_plan(self, request: PlanRequest, *, now: datetime) -> PlanResult:
+        """The dose plan, with the bag it would be given in if prepared ``now``."""
+        protocol, plan = self._plan(request)
+        bag = calculate_bag(protocol, plan, prepared_at=now)
+        return PlanResult(
+            protocol_id=plan.protocol_id,
+            protocol_version=plan.protocol_version,
+            step=plan.step,
+            daily_dose=plan.daily_dose,
+            rate=plan.rate,
+            loading_dose=plan.loading_dose,
+            limit_status=plan.limit_status,
+            concentration=bag.concentration,
+            rate_ml_per_h=bag.rate_ml_per_h,
+            summary=summarise_plan(plan, bag),
+        )
+
+    def calculate_bag(self, request: PlanRequest, *, prepared_at: datetime) -> BagResult:
+        """The recipe of a bag prepared at ``prepared_at``."""
+        protocol, plan = self._plan(request)
+        bag = calculate_bag(protocol, plan, prepared_at=prepared_at)
+        return BagResult(
+            drug_amount=bag.dose,
+            final_volume=bag.final_volume,
+            concentration=bag.concentration,
+            rate_ml_per_h=bag.rate_ml_per_h,
+            hang_time=bag.hang_time,
+            beyond_use=bag.beyond_use,
+            recipe=summarise_bag(bag),
+        )
+
+    def get_protocol_info(self, protocol_id: str, version: str | None = None) -> ProtocolInfo:
+        """Identity and site-decision count of a protocol version."""
+        return _info(get_protocol(protocol_id, version))
+
+    def list_protocol_infos(self) -> list[ProtocolInfo]:
+        """Every packaged protocol version."""
+        return [_info(p) for p in list_protocols()]
+
+    def create_label_lines(
+        self, request: PlanRequest, bag: LabelBag, *, patient_name: str, mrn: str
+    ) -> tuple[str, ...]:
+        """The label of a stored bag, recomputed from the order's inputs."""
+        protocol, plan = self._plan(request)
+        recipe = calculate_bag(protocol, plan, prepared_at=bag.prepared_at)
+        label = create_label(
+            protocol,
+            plan,
+            recipe,
+            patient_name=patient_name,
+            mrn=mrn,
+            birth_date=bag.birth_date,
+            prepared_by=bag.prepared_by,
+            checked_by=bag.checked_by,
+        )
+        return label.lines

@@ -1,0 +1,266 @@
+"""Read-side queries for the API and the pages: each opens its own unit of work."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import text
+
+from anakinra_iv.records.audit import AuditChainReport
+from anakinra_iv.records.unit_of_work import SqlAlchemyUnitOfWork, UnitOfWork
+from anakinra_iv.units import Quantity
+from anakinra_iv.workflow.lifecycle import OrderStatus
+from anakinra_iv.workflow.ports import DoseCalculator, LabelBag, PlanResult
+from anakinra_iv.workflow.roles import Action
+from anakinra_iv.workflow.services._common import build_order_view, load_actor, lookup_names
+from anakinra_iv.workflow.services.orders import build_plan_request, read_plan_request
+from anakinra_iv.workflow.services.pharmacy import BagStatus
+from anakinra_iv.workflow.views import (
+    ApprovalView,
+    AuditEventView,
+    BagView,
+    ObservationView,
+    OrderView,
+    PatientView,
+    RecommendationView,
+    UserView,
+)
+
+__all__ = [
+    "BoardRow",
+    "PatientDetail",
+    "PharmacyQueue",
+    "calculate_preview",
+    "check_database",
+    "get_bag_label",
+    "get_order",
+    "get_patient",
+    "get_user",
+    "list_approvals",
+    "list_audit_events",
+    "list_board",
+    "list_patients",
+    "list_pharmacy_queue",
+    "list_users",
+    "verify_audit_chain",
+]
+
+
+@dataclass(frozen=True)
+class BoardRow:
+    """One running (or ready) infusion on the ward board."""
+
+    order: OrderView
+    patient: PatientView
+    hung_bag: BagView | None
+    beyond_use_in_h: float | None
+    alerts: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PatientDetail:
+    """A patient with orders and recommendations, newest first."""
+
+    patient: PatientView
+    orders: tuple[OrderView, ...]
+    recommendations: tuple[RecommendationView, ...]
+
+
+@dataclass(frozen=True)
+class PharmacyQueue:
+    """Work waiting in the pharmacy."""
+
+    to_verify: tuple[OrderView, ...]
+    to_compound: tuple[OrderView, ...]
+    to_check: tuple[BagView, ...]
+
+
+def _patient_view(uow: UnitOfWork, patient_id: int) -> PatientView:
+    patient = uow.patients.get(patient_id)
+    observations = tuple(
+        ObservationView.from_row(o) for o in uow.observations.list_for_patient(patient_id)
+    )
+    return PatientView.from_row(patient, observations)
+
+
+def get_order(uow: UnitOfWork, user_id: int, order_id: int) -> OrderView:
+    """An order with segments and bags."""
+    with uow:
+        load_actor(uow, user_id, Action.READ)
+        return build_order_view(uow, uow.orders.get(order_id))
+
+
+def get_patient(uow: UnitOfWork, user_id: int, patient_id: int) -> PatientDetail:
+    """A patient's record."""
+    with uow:
+        load_actor(uow, user_id, Action.READ)
+        patient = _patient_view(uow, patient_id)
+        orders = tuple(build_order_view(uow, o) for o in uow.orders.list_for_patient(patient_id))
+        recommendations = tuple(
+            RecommendationView.from_row(r) for r in uow.recommendations.list_for_patient(patient_id)
+        )
+        return PatientDetail(patient, orders, recommendations)
+
+
+def list_patients(uow: UnitOfWork, user_id: int) -> list[PatientView]:
+    """Every patient, without observations."""
+    with uow:
+        load_actor(uow, user_id, Action.READ)
+        return [PatientView.from_row(p) for p in uow.patients.list_all()]
+
+
+def list_board(uow: UnitOfWork, user_id: int, now: datetime) -> list[BoardRow]:
+    """Orders not stopped, with the hung bag, its time to beyond-use and alerts."""
+    open_states = [s.value for s in OrderStatus if s is not OrderStatus.STOPPED]
+    rows: list[BoardRow] = []
+    with uow:
+        load_actor(uow, user_id, Action.READ)
+        for order in uow.orders.list_by_status(open_states):
+            view = build_order_view(uow, order)
+            hung = next((b for b in view.bags if b.status == BagStatus.HUNG), None)
+            alerts: list[str] = []
+            if view.needs_verification:
+                alerts.append("awaiting pharmacist verification")
+            remaining = None
+            if hung is not None:
+                remaining = (hung.beyond_use - now).total_seconds() / 3600
+                if remaining <= 0:
+                    alerts.append(f"bag {hung.id} is past its beyond-use time")
+                elif not any(b.status == BagStatus.CHECKED for b in view.bags):
+                    alerts.append("no checked bag ready for the next change")
+            if view.status == OrderStatus.VERIFIED and not any(
+                b.status == BagStatus.CHECKED for b in view.bags
+            ):
+                alerts.append("no checked bag ready to hang")
+            if view.status == OrderStatus.PAUSED:
+                alerts.append("infusion paused")
+            rows.append(
+                BoardRow(view, _patient_view(uow, order.patient_id), hung, remaining, tuple(alerts))
+            )
+    return rows
+
+
+def list_pharmacy_queue(uow: UnitOfWork, user_id: int) -> PharmacyQueue:
+    """Orders to verify, verified orders to compound for, bags to check."""
+    with uow:
+        load_actor(uow, user_id, Action.READ)
+        to_verify = tuple(build_order_view(uow, o) for o in uow.orders.list_needing_verification())
+        ready = uow.orders.list_by_status(
+            [OrderStatus.VERIFIED.value, OrderStatus.ACTIVE.value, OrderStatus.PAUSED.value]
+        )
+        to_compound = tuple(build_order_view(uow, o) for o in ready if not o.needs_verification)
+        bags = uow.bags.list_by_status([BagStatus.PREPARED])
+        names = lookup_names(uow, [b.prepared_by_id for b in bags])
+        to_check = tuple(BagView.from_row(b, names) for b in bags)
+        return PharmacyQueue(to_verify, to_compound, to_check)
+
+
+def list_audit_events(
+    uow: UnitOfWork,
+    user_id: int,
+    *,
+    limit: int = 100,
+    before_seq: int | None = None,
+    entity_type: str | None = None,
+    entity_id: str | None = None,
+) -> list[AuditEventView]:
+    """Audit events, newest first (admin only)."""
+    with uow:
+        load_actor(uow, user_id, Action.READ_AUDIT)
+        rows = uow.audit.list_events(
+            limit=limit, before_seq=before_seq, entity_type=entity_type, entity_id=entity_id
+        )
+        return [AuditEventView.from_row(r) for r in rows]
+
+
+def verify_audit_chain(uow: UnitOfWork) -> AuditChainReport:
+    """Recompute the whole audit chain."""
+    with uow:
+        return uow.audit.verify_chain()
+
+
+def get_user(uow: UnitOfWork, user_id: int) -> UserView:
+    """The signed-in user (any role)."""
+    with uow:
+        return UserView.from_row(load_actor(uow, user_id, Action.READ))
+
+
+def get_bag_label(
+    uow: UnitOfWork, user_id: int, bag_id: int, calculator: DoseCalculator
+) -> tuple[BagView, tuple[str, ...]]:
+    """A bag and the lines of its label, recomputed by the clinical core."""
+    with uow:
+        load_actor(uow, user_id, Action.READ)
+        bag = uow.bags.get(bag_id)
+        order = uow.orders.get(bag.order_id)
+        patient = uow.patients.get(order.patient_id)
+        names = lookup_names(uow, [bag.prepared_by_id, bag.checked_by_id])
+        view = BagView.from_row(bag, names)
+        lines = calculator.create_label_lines(
+            read_plan_request(order.plan_inputs),
+            LabelBag(
+                prepared_at=bag.prepared_at,
+                birth_date=patient.birth_date,
+                prepared_by=view.prepared_by,
+                checked_by=view.checked_by or "",
+            ),
+            patient_name=patient.name,
+            mrn=patient.mrn,
+        )
+        return view, lines
+
+
+def calculate_preview(
+    uow: UnitOfWork,
+    user_id: int,
+    *,
+    patient_id: int,
+    protocol_id: str,
+    step: int | None,
+    daily_dose: Quantity | None,
+    override_reason: str | None,
+    calculator: DoseCalculator,
+    now: datetime,
+) -> PlanResult:
+    """The plan an order would get, calculated live and not stored."""
+    with uow:
+        load_actor(uow, user_id, Action.READ)
+        patient = uow.patients.get(patient_id)
+        request = build_plan_request(
+            uow,
+            patient,
+            now,
+            protocol_id=protocol_id,
+            step=step,
+            daily_dose=daily_dose,
+            override_reason=override_reason,
+        )
+    return calculator.calculate_plan(request, now=now)
+
+
+def list_users(uow: UnitOfWork, user_id: int) -> list[UserView]:
+    """Every user (admin only)."""
+    with uow:
+        load_actor(uow, user_id, Action.MANAGE_USERS)
+        return [UserView.from_row(u) for u in uow.users.list_all()]
+
+
+def list_approvals(uow: UnitOfWork, user_id: int) -> list[ApprovalView]:
+    """Every protocol approval, newest first."""
+    with uow:
+        load_actor(uow, user_id, Action.READ)
+        rows = uow.approvals.list_all()
+        names = lookup_names(uow, [r.approved_by_id for r in rows])
+        return [ApprovalView.from_row(r, names) for r in rows]
+
+
+def check_database(uow: SqlAlchemyUnitOfWork) -> tuple[bool, str]:
+    """(reachable, detail) for the health endpoint."""
+    try:
+        with uow:
+            uow.session.execute(text("SELECT 1"))
+            dialect = uow.session.get_bind().dialect.name
+        return True, dialect
+    except Exception as error:  # the health check reports any failure instead of raising
+        return False, type(error).__name__

@@ -1,0 +1,36 @@
+"""Service layer: one function per use case, each one transaction through a unit of work."""
+
+from anakinra_iv.workflow.services.accounts import add_user, approve_protocol, authenticate
+from anakinra_iv.workflow.services.nursing import (
+    ADMINISTRATION_EVENTS,
+    RateNotVerified,
+    record_administration,
+)
+from anakinra_iv.workflow.services.orders import (
+    VerificationMismatch,
+    change_dose,
+    discontinue_order,
+    prescribe,
+    verify_order,
+)
+from anakinra_iv.workflow.services.patients import create_patient, record_observation
+from anakinra_iv.workflow.services.pharmacy import BagStatus, check_bag, prepare_bag
+
+__all__ = [
+    "ADMINISTRATION_EVENTS",
+    "BagStatus",
+    "RateNotVerified",
+    "VerificationMismatch",
+    "add_user",
+    "approve_protocol",
+    "authenticate",
+    "change_dose",
+    "check_bag",
+    "create_patient",
+    "discontinue_order",
+    "prepare_bag",
+    "prescribe",
+    "record_administration",
+    "record_observation",
+    "verify_order",
+]

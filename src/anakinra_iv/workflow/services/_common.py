@@ -1,0 +1,97 @@
+"""Helpers shared by the service modules: the acting user, names and order views."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from anakinra_iv.errors import ConflictError, InvalidInput
+from anakinra_iv.records.tables import Order, User
+from anakinra_iv.records.unit_of_work import UnitOfWork
+from anakinra_iv.units import Quantity, magnitude_in
+from anakinra_iv.workflow.auth import AuthenticationFailed
+from anakinra_iv.workflow.roles import Action, require_allowed
+from anakinra_iv.workflow.views import BagView, OrderView, SegmentView
+
+__all__ = [
+    "build_order_view",
+    "load_actor",
+    "lookup_names",
+    "require_expected_version",
+    "save_order",
+    "to_unit",
+]
+
+
+def load_actor(uow: UnitOfWork, user_id: int, action: Action) -> User:
+    """The acting user, checked to be active and allowed to take ``action``."""
+    user = uow.users.find(user_id)
+    if user is None or not user.active:
+        raise AuthenticationFailed("the signed-in user no longer exists or is inactive")
+    require_allowed(user.username, user.role_set, action)
+    return user
+
+
+def lookup_names(uow: UnitOfWork, ids: Iterable[int | None]) -> dict[int, str]:
+    """User names for the given user ids."""
+    names: dict[int, str] = {}
+    for user_id in {i for i in ids if i is not None}:
+        user = uow.users.find(user_id)
+        names[user_id] = user.username if user is not None else f"user {user_id}"
+    return names
+
+
+def build_order_view(uow: UnitOfWork, order: Order) -> OrderView:
+    """The full view of an order: segments and bags included."""
+    segments = list(uow.segments.list_for_order(order.id))
+    bags = list(uow.bags.list_for_order(order.id))
+    names = lookup_names(
+        uow,
+        [order.prescriber_id, order.verified_by_id]
+        + [s.recorded_by_id for s in segments]
+        + [b.prepared_by_id for b in bags]
+        + [b.checked_by_id for b in bags],
+    )
+    return OrderView.from_row(
+        order,
+        names,
+        SegmentView.from_rows(segments, names),
+        tuple(BagView.from_row(b, names) for b in bags),
+    )
+
+
+def require_expected_version(order: Order, expected: int | None) -> None:
+    """Raise ConflictError naming the order when the client saw an older version of it."""
+    if expected is not None and expected != order.version:
+        raise ConflictError(
+            f"order {order.id} was changed by somebody else (version {order.version}, "
+            f"you saw version {expected}); reload it and try again",
+            field="order_id",
+            value=order.id,
+        )
+
+
+def save_order(uow: UnitOfWork, order: Order) -> None:
+    """Write the order now; a concurrent change becomes ConflictError naming the order."""
+    order_id = order.id
+    try:
+        uow.flush()
+    except ConflictError as error:
+        raise ConflictError(
+            f"order {order_id} was changed by somebody else at the same time; "
+            "reload it and try again",
+            field="order_id",
+            value=order_id,
+        ) from error
+
+
+def to_unit(quantity: Quantity, unit: str, *, field: str) -> float:
+    """The magnitude of ``quantity`` in ``unit``; a wrong dimension names the field."""
+    try:
+        return magnitude_in(quantity, unit)
+    except Exception as error:
+        raise InvalidInput(
+            f"'{field}' must be in a unit convertible to {unit} (got '{quantity}')",
+            field=field,
+            value=str(quantity),
+            limit=unit,
+        ) from error

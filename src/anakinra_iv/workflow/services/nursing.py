@@ -1,0 +1,181 @@
+"""Use case of nursing: record an administration event as a new constant-rate segment."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from anakinra_iv.errors import InvalidInput, InvalidTransition
+from anakinra_iv.records.audit import AuditEntry
+from anakinra_iv.records.tables import AdministrationSegment, Bag, Order
+from anakinra_iv.records.unit_of_work import UnitOfWork
+from anakinra_iv.workflow.checks import get_check_tolerances, is_within_tolerance
+from anakinra_iv.workflow.commands import RecordAdministration
+from anakinra_iv.workflow.lifecycle import OrderEvent, get_next_status
+from anakinra_iv.workflow.roles import Action
+from anakinra_iv.workflow.services._common import (
+    build_order_view,
+    load_actor,
+    save_order,
+    to_unit,
+)
+from anakinra_iv.workflow.services.pharmacy import BagStatus
+from anakinra_iv.workflow.views import OrderView
+
+__all__ = ["ADMINISTRATION_EVENTS", "RateNotVerified", "record_administration"]
+
+ADMINISTRATION_EVENTS = ("start", "rate_change", "pause", "resume", "bag_change", "stop")
+"""The events a nurse records, in the API's spelling."""
+
+_RUNNING_EVENTS = ("start", "rate_change", "resume", "bag_change")
+
+
+class RateNotVerified(InvalidInput):
+    """The rate a nurse entered differs from the verified order."""
+
+
+def _usable_bag(uow: UnitOfWork, order: Order, bag_id: int | None, at: datetime) -> Bag:
+    if bag_id is None:
+        raise InvalidInput("'bag_id' is required to hang a bag", field="bag_id")
+    bag = uow.bags.get(bag_id)
+    if bag.order_id != order.id:
+        raise InvalidInput(
+            f"bag {bag.id} belongs to order {bag.order_id}, not order {order.id}",
+            field="bag_id",
+            value=bag.id,
+        )
+    if bag.status != BagStatus.CHECKED:
+        raise InvalidTransition(
+            f"bag {bag.id} is '{bag.status}'; only a bag that passed its second check is hung",
+            field="bag_id",
+            value=bag.id,
+        )
+    _require_within_beyond_use(bag, at)
+    return bag
+
+
+def _require_within_beyond_use(bag: Bag, at: datetime) -> None:
+    if at >= bag.beyond_use:
+        raise InvalidTransition(
+            f"bag {bag.id} is past its beyond-use time {bag.beyond_use.isoformat()}",
+            field="bag_id",
+            value=bag.id,
+            limit=bag.beyond_use.isoformat(),
+        )
+
+
+def _verified_rate(order: Order, cmd: RecordAdministration) -> float:
+    verified = order.verified_rate_mg_per_h
+    if verified is None:
+        raise InvalidTransition(f"order {order.id} has no verified rate", field="order_id")
+    if cmd.rate is None:
+        return verified
+    entered = to_unit(cmd.rate, "mg/h", field="rate_mg_per_h")
+    if not is_within_tolerance(verified, entered, get_check_tolerances().administration_rate):
+        raise RateNotVerified(
+            f"'rate_mg_per_h' {entered:g} mg/h differs from the verified rate of order "
+            f"{order.id} ({verified:g} mg/h); a different rate needs a new order",
+            field="rate_mg_per_h",
+            value=entered,
+            limit=verified,
+        )
+    return verified
+
+
+def _segment_json(segment: AdministrationSegment | None) -> dict[str, Any] | None:
+    if segment is None:
+        return None
+    return {
+        "seq": segment.seq,
+        "event": segment.event,
+        "bag_id": segment.bag_id,
+        "rate_mg_per_h": segment.rate_mg_per_h,
+        "rate_ml_per_h": segment.rate_ml_per_h,
+        "started_at": segment.started_at.isoformat(),
+    }
+
+
+def record_administration(cmd: RecordAdministration, uow: UnitOfWork, now: datetime) -> OrderView:
+    """Record start, rate change, pause, resume, bag change or stop of an infusion.
+
+    Each event starts a new segment at ``at`` (default: now); a pause and a stop are segments
+    with rate 0. The dose rate must be the verified one; the pump rate (mL/h) follows from the
+    concentration of the bag actually hung.
+    """
+    if cmd.event not in ADMINISTRATION_EVENTS:
+        raise InvalidInput(
+            f"'event' must be one of {', '.join(ADMINISTRATION_EVENTS)} (got '{cmd.event}')",
+            field="event",
+            value=cmd.event,
+        )
+    at = cmd.at or now
+    if at > now:
+        raise InvalidInput(
+            f"'at' must not be in the future (got '{at.isoformat()}')", field="at", value=at
+        )
+    reason = (cmd.reason or "").strip() or None
+    if cmd.event == "pause" and reason is None:
+        raise InvalidInput("'reason' is required to pause an infusion", field="reason")
+    with uow:
+        actor = load_actor(uow, cmd.user_id, Action.ADMINISTER)
+        order = uow.orders.get(cmd.order_id)
+        next_status = get_next_status(order.status, OrderEvent(cmd.event))
+        last = uow.segments.find_last(order.id)
+        if last is not None and at < last.started_at:
+            raise InvalidInput(
+                f"'at' {at.isoformat()} is before the current segment, which started "
+                f"{last.started_at.isoformat()}",
+                field="at",
+                value=at.isoformat(),
+            )
+        current_bag = None if last is None or last.bag_id is None else uow.bags.get(last.bag_id)
+        bag = current_bag
+        if cmd.event in ("start", "bag_change"):
+            bag = _usable_bag(uow, order, cmd.bag_id, at)
+            bag.status = BagStatus.HUNG
+            if current_bag is not None and current_bag.id != bag.id:
+                current_bag.status = BagStatus.REMOVED
+        elif cmd.event == "stop" and current_bag is not None:
+            current_bag.status = BagStatus.REMOVED
+        if cmd.event in _RUNNING_EVENTS:
+            if bag is None:
+                raise InvalidTransition(f"order {order.id} has no bag hung", field="bag_id")
+            _require_within_beyond_use(bag, at)
+            rate = _verified_rate(order, cmd)
+            rate_ml = rate / bag.concentration_mg_per_ml
+        else:
+            rate, rate_ml = 0.0, 0.0
+        segment = uow.segments.add(
+            AdministrationSegment(
+                order_id=order.id,
+                seq=1 if last is None else last.seq + 1,
+                event=cmd.event,
+                bag_id=None if bag is None else bag.id,
+                rate_mg_per_h=rate,
+                rate_ml_per_h=rate_ml,
+                concentration_mg_per_ml=None if bag is None else bag.concentration_mg_per_ml,
+                started_at=at,
+                reason=reason,
+                recorded_by_id=actor.id,
+                recorded_at=now,
+            )
+        )
+        old_status = order.status
+        order.status = next_status.value
+        order.updated_at = now
+        save_order(uow, order)
+        uow.audit.append(
+            AuditEntry(
+                actor.username,
+                f"administration.{cmd.event}",
+                "order",
+                str(order.id),
+                {"status": old_status, "segment": _segment_json(last)},
+                {"status": order.status, "segment": _segment_json(segment)},
+                reason or "",
+            ),
+            now=now,
+        )
+        view = build_order_view(uow, order)
+        uow.commit()
+    return view

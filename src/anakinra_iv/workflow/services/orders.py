@@ -1,0 +1,394 @@
+"""Use cases of orders: prescribe, change the dose, discontinue, verify blind."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date, datetime
+from typing import Any
+
+from anakinra_iv.errors import AnakinraError, InvalidInput, InvalidTransition, ProblemList
+from anakinra_iv.records.audit import AuditEntry
+from anakinra_iv.records.tables import Order, Patient, Recommendation, User, Verification
+from anakinra_iv.records.unit_of_work import UnitOfWork
+from anakinra_iv.units import Q_
+from anakinra_iv.workflow.checks import get_check_tolerances, is_within_tolerance
+from anakinra_iv.workflow.commands import ChangeDose, Discontinue, Prescribe, VerifyOrder
+from anakinra_iv.workflow.lifecycle import OrderEvent, OrderStatus, get_next_status
+from anakinra_iv.workflow.ports import DoseCalculator, PlanRequest, PlanResult
+from anakinra_iv.workflow.roles import Action, require_different_person
+from anakinra_iv.workflow.services._common import (
+    build_order_view,
+    load_actor,
+    require_expected_version,
+    save_order,
+    to_unit,
+)
+from anakinra_iv.workflow.views import OrderView
+
+__all__ = [
+    "VerificationMismatch",
+    "build_plan_request",
+    "change_dose",
+    "discontinue_order",
+    "get_age_years",
+    "prescribe",
+    "read_plan_request",
+    "verify_order",
+]
+
+
+class VerificationMismatch(InvalidInput):
+    """An independently entered value does not match the order; the attempt is recorded."""
+
+
+def get_age_years(birth_date: date, today: date) -> float:
+    """Completed years of age on ``today``.
+
+    >>> born = date(1970, 6, 15)
+    >>> get_age_years(born, date(2024, 6, 14)), get_age_years(born, date(2024, 6, 15))
+    (53.0, 54.0)
+    """
+    years = today.year - birth_date.year
+    if (today.month, today.day) < (birth_date.month, birth_date.day):
+        years -= 1
+    return float(years)
+
+
+def build_plan_request(
+    uow: UnitOfWork,
+    patient: Patient,
+    now: datetime,
+    *,
+    protocol_id: str,
+    step: int | None,
+    daily_dose: Any,
+    override_reason: str | None,
+    protocol_version: str | None = None,
+) -> PlanRequest:
+    weight = uow.observations.find_latest(patient.id, "29463-7")
+    if weight is None:
+        raise InvalidInput(f"patient {patient.id} has no weight recorded", field="weight")
+    creatinine = uow.observations.find_latest(patient.id, "2160-0")
+    return PlanRequest(
+        protocol_id=protocol_id,
+        protocol_version=protocol_version,
+        weight=Q_(weight.magnitude, weight.unit),
+        age_years=get_age_years(patient.birth_date, now.date()),
+        sex=patient.sex,
+        creatinine=None if creatinine is None else Q_(creatinine.magnitude, creatinine.unit),
+        height=None if patient.height_cm is None else Q_(patient.height_cm, "cm"),
+        renal_replacement=patient.renal_replacement,
+        step=step,
+        daily_dose=daily_dose,
+        override_reason=override_reason or None,
+    )
+
+
+def read_plan_request(inputs: dict[str, Any]) -> PlanRequest:
+    """The plan request stored with an order, read back (the inverse of ``to_json``)."""
+
+    def quantity(text: str | None) -> Any:
+        if text is None:
+            return None
+        number, unit = text.split(" ", 1)
+        return Q_(float(number), unit)
+
+    return PlanRequest(
+        protocol_id=inputs["protocol_id"],
+        protocol_version=inputs.get("protocol_version"),
+        weight=quantity(inputs["weight"]),
+        age_years=float(inputs["age_years"]),
+        sex=inputs["sex"],
+        creatinine=quantity(inputs.get("creatinine")),
+        height=quantity(inputs.get("height")),
+        renal_replacement=inputs.get("renal_replacement", "none"),
+        step=inputs.get("step"),
+        daily_dose=quantity(inputs.get("daily_dose")),
+        override_reason=inputs.get("override_reason"),
+    )
+
+
+def _require_approved(uow: UnitOfWork, plan: PlanResult) -> None:
+    if uow.approvals.find_latest(plan.protocol_id, plan.protocol_version) is None:
+        raise InvalidTransition(
+            f"protocol '{plan.protocol_id}' version {plan.protocol_version} has not been "
+            "approved for use here; an admin must approve it first",
+            field="protocol_id",
+            value=plan.protocol_id,
+        )
+
+
+def _check_dose_input(step: int | None, daily_dose: Any) -> None:
+    if step is not None and daily_dose is not None:
+        raise InvalidInput("give either 'step' or 'daily_dose', not both", field="step")
+
+
+def _plan_fields(plan: PlanResult) -> dict[str, Any]:
+    return {
+        "protocol_id": plan.protocol_id,
+        "protocol_version": plan.protocol_version,
+        "step": plan.step,
+        "daily_dose_mg": to_unit(plan.daily_dose, "mg/day", field="daily_dose"),
+        "rate_mg_per_h": to_unit(plan.rate, "mg/h", field="rate"),
+        "loading_dose_mg": None
+        if plan.loading_dose is None
+        else to_unit(plan.loading_dose, "mg", field="loading_dose"),
+        "planned_concentration_mg_per_ml": to_unit(
+            plan.concentration, "mg/mL", field="concentration"
+        ),
+        "planned_rate_ml_per_h": to_unit(plan.rate_ml_per_h, "mL/h", field="rate_ml_per_h"),
+        "limit_status": plan.limit_status,
+    }
+
+
+def _store_recommendation(
+    uow: UnitOfWork,
+    actor: User,
+    order: Order,
+    request: PlanRequest,
+    plan: PlanResult,
+    now: datetime,
+) -> None:
+    uow.recommendations.add(
+        Recommendation(
+            patient_id=order.patient_id,
+            order_id=order.id,
+            kind="dose_plan",
+            inputs=request.to_json(),
+            outputs=plan.summary,
+            shown_to_id=actor.id,
+            created_at=now,
+        )
+    )
+
+
+def prescribe(
+    cmd: Prescribe, uow: UnitOfWork, calculator: DoseCalculator, now: datetime
+) -> OrderView:
+    """Order a continuous infusion; the plan comes from the clinical core."""
+    _check_dose_input(cmd.step, cmd.daily_dose)
+    with uow:
+        actor = load_actor(uow, cmd.user_id, Action.PRESCRIBE)
+        patient = uow.patients.get(cmd.patient_id)
+        request = build_plan_request(
+            uow,
+            patient,
+            now,
+            protocol_id=cmd.protocol_id,
+            step=cmd.step,
+            daily_dose=cmd.daily_dose,
+            override_reason=cmd.override_reason,
+        )
+        plan = calculator.calculate_plan(request, now=now)
+        _require_approved(uow, plan)
+        fields = _plan_fields(plan)
+        stored_request = replace(request, protocol_version=plan.protocol_version)
+        order = uow.orders.add(
+            Order(
+                patient_id=patient.id,
+                prescriber_id=actor.id,
+                status=OrderStatus.PENDING_VERIFICATION.value,
+                needs_verification=True,
+                override_reason=cmd.override_reason or None,
+                plan_inputs=stored_request.to_json(),
+                plan_summary=plan.summary,
+                created_at=now,
+                updated_at=now,
+                **fields,
+            )
+        )
+        _store_recommendation(uow, actor, order, stored_request, plan, now)
+        uow.audit.append(
+            AuditEntry(
+                actor.username,
+                "order.create",
+                "order",
+                str(order.id),
+                None,
+                {"patient_id": patient.id, "status": order.status, **fields},
+                cmd.override_reason or "",
+            ),
+            now=now,
+        )
+        view = build_order_view(uow, order)
+        uow.commit()
+    return view
+
+
+def change_dose(
+    cmd: ChangeDose, uow: UnitOfWork, calculator: DoseCalculator, now: datetime
+) -> OrderView:
+    """Change an order's dose; the order then waits for a fresh blind verification."""
+    _check_dose_input(cmd.step, cmd.daily_dose)
+    with uow:
+        actor = load_actor(uow, cmd.user_id, Action.CHANGE_DOSE)
+        order = uow.orders.get(cmd.order_id)
+        require_expected_version(order, cmd.expected_version)
+        next_status = get_next_status(order.status, OrderEvent.CHANGE_DOSE)
+        patient = uow.patients.get(order.patient_id)
+        request = build_plan_request(
+            uow,
+            patient,
+            now,
+            protocol_id=order.protocol_id,
+            protocol_version=order.protocol_version,
+            step=cmd.step,
+            daily_dose=cmd.daily_dose,
+            override_reason=cmd.override_reason,
+        )
+        plan = calculator.calculate_plan(request, now=now)
+        _require_approved(uow, plan)
+        fields = _plan_fields(plan)
+        old = {key: getattr(order, key) for key in fields} | {"status": order.status}
+        for key, value in fields.items():
+            setattr(order, key, value)
+        order.status = next_status.value
+        order.needs_verification = True
+        order.override_reason = cmd.override_reason or None
+        order.plan_inputs = request.to_json()
+        order.plan_summary = plan.summary
+        order.updated_at = now
+        save_order(uow, order)
+        _store_recommendation(uow, actor, order, request, plan, now)
+        uow.audit.append(
+            AuditEntry(
+                actor.username,
+                "order.change_dose",
+                "order",
+                str(order.id),
+                old,
+                fields | {"status": order.status},
+                cmd.reason,
+            ),
+            now=now,
+        )
+        view = build_order_view(uow, order)
+        uow.commit()
+    return view
+
+
+def discontinue_order(cmd: Discontinue, uow: UnitOfWork, now: datetime) -> OrderView:
+    """Cancel an order that has not started."""
+    if not cmd.reason.strip():
+        raise InvalidInput("'reason' is required to discontinue an order", field="reason")
+    with uow:
+        actor = load_actor(uow, cmd.user_id, Action.DISCONTINUE)
+        order = uow.orders.get(cmd.order_id)
+        old_status = order.status
+        order.status = get_next_status(order.status, OrderEvent.DISCONTINUE).value
+        order.needs_verification = False
+        order.updated_at = now
+        save_order(uow, order)
+        uow.audit.append(
+            AuditEntry(
+                actor.username,
+                "order.discontinue",
+                "order",
+                str(order.id),
+                {"status": old_status},
+                {"status": order.status},
+                cmd.reason,
+            ),
+            now=now,
+        )
+        view = build_order_view(uow, order)
+        uow.commit()
+    return view
+
+
+def verify_order(cmd: VerifyOrder, uow: UnitOfWork, now: datetime) -> OrderView:
+    """Blind verification: compare the pharmacist's own rate and concentration with the order.
+
+    A mismatch is refused and the attempt is recorded (a verification row and an audit event)
+    before :class:`VerificationMismatch` is raised. The message does not reveal the order's
+    values, so that the next attempt stays independent.
+    """
+    entered_rate = to_unit(cmd.rate, "mg/h", field="rate_mg_per_h")
+    entered_conc = to_unit(cmd.concentration, "mg/mL", field="concentration_mg_per_ml")
+    tolerance = get_check_tolerances().blind_verification
+    with uow:
+        actor = load_actor(uow, cmd.user_id, Action.VERIFY)
+        order = uow.orders.get(cmd.order_id)
+        require_expected_version(order, cmd.expected_version)
+        if not order.needs_verification:
+            raise InvalidTransition(
+                f"order {order.id} has nothing awaiting verification (status '{order.status}')",
+                field="order_id",
+                value=order.id,
+            )
+        next_status = get_next_status(order.status, OrderEvent.VERIFY)
+        require_different_person(
+            actor.id,
+            order.prescriber_id,
+            rule=f"order {order.id}: the verifying pharmacist cannot be the prescriber",
+        )
+        problems: list[AnakinraError] = []
+        if not is_within_tolerance(order.rate_mg_per_h, entered_rate, tolerance):
+            problems.append(
+                VerificationMismatch(
+                    f"'rate_mg_per_h' {entered_rate:g} mg/h does not match order {order.id}; "
+                    "recalculate independently (attempt recorded)",
+                    field="rate_mg_per_h",
+                    value=entered_rate,
+                )
+            )
+        if not is_within_tolerance(order.planned_concentration_mg_per_ml, entered_conc, tolerance):
+            problems.append(
+                VerificationMismatch(
+                    f"'concentration_mg_per_ml' {entered_conc:g} mg/mL does not match order "
+                    f"{order.id}; recalculate independently (attempt recorded)",
+                    field="concentration_mg_per_ml",
+                    value=entered_conc,
+                )
+            )
+        uow.verifications.add(
+            Verification(
+                order_id=order.id,
+                pharmacist_id=actor.id,
+                entered_rate_mg_per_h=entered_rate,
+                entered_concentration_mg_per_ml=entered_conc,
+                expected_rate_mg_per_h=order.rate_mg_per_h,
+                expected_concentration_mg_per_ml=order.planned_concentration_mg_per_ml,
+                outcome="mismatch" if problems else "accepted",
+                order_version=order.version,
+                created_at=now,
+            )
+        )
+        entered = {"rate_mg_per_h": entered_rate, "concentration_mg_per_ml": entered_conc}
+        if problems:
+            uow.audit.append(
+                AuditEntry(
+                    actor.username,
+                    "order.verify_refused",
+                    "order",
+                    str(order.id),
+                    None,
+                    entered,
+                    "; ".join(p.message for p in problems),
+                ),
+                now=now,
+            )
+            uow.commit()
+            ProblemList.raise_if_any(problems)
+        old = {"status": order.status, "verified_rate_mg_per_h": order.verified_rate_mg_per_h}
+        order.status = next_status.value
+        order.needs_verification = False
+        order.verified_rate_mg_per_h = order.rate_mg_per_h
+        order.verified_concentration_mg_per_ml = order.planned_concentration_mg_per_ml
+        order.verified_by_id = actor.id
+        order.updated_at = now
+        save_order(uow, order)
+        uow.audit.append(
+            AuditEntry(
+                actor.username,
+                "order.verify",
+                "order",
+                str(order.id),
+                old,
+                {"status": order.status, **entered},
+            ),
+            now=now,
+        )
+        view = build_order_view(uow, order)
+        uow.commit()
+    return view

@@ -1,0 +1,198 @@
+"""Use cases of patients: register a patient, record an observation."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from anakinra_iv.errors import AnakinraError, ConflictError, InvalidInput, ProblemList
+from anakinra_iv.records.audit import AuditEntry
+from anakinra_iv.records.tables import Observation, Patient
+from anakinra_iv.records.unit_of_work import UnitOfWork
+from anakinra_iv.units import CREATININE_MOLAR_MASS, Quantity, parse_quantity
+from anakinra_iv.workflow.commands import CreatePatient, RecordObservation
+from anakinra_iv.workflow.roles import Action
+from anakinra_iv.workflow.services._common import load_actor, to_unit
+from anakinra_iv.workflow.views import ObservationView, PatientView
+
+__all__ = ["KNOWN_CODES", "SEXES", "create_patient", "record_observation"]
+
+KNOWN_CODES: dict[str, tuple[str, str]] = {
+    "29463-7": ("weight", "kg"),
+    "2160-0": ("creatinine", "mg/dL"),
+}
+"""LOINC codes that dosing reads (conventions.md, section 2.2), with their canonical unit."""
+
+_CODES_BY_NAME = {name: code for code, (name, _) in KNOWN_CODES.items()}
+SEXES = ("female", "male")
+_NUMBER_AND_UNIT = re.compile(r"^\s*[-+]?[\d.,]+(?:[eE][-+]?\d+)?\s*(\S.*?)\s*$")
+
+
+def _observation(
+    patient_id: int, code: str, quantity: Quantity, user_id: int, at: datetime
+) -> Observation:
+    name, unit = KNOWN_CODES[code]
+    magnitude = to_unit(quantity, unit, field=name)
+    return Observation(
+        patient_id=patient_id,
+        code=code,
+        name=name,
+        value_text=f"{magnitude:g} {unit}",
+        magnitude=magnitude,
+        unit=unit,
+        collected_at=at,
+        recorded_by_id=user_id,
+        recorded_at=at,
+    )
+
+
+def create_patient(cmd: CreatePatient, uow: UnitOfWork, now: datetime) -> PatientView:
+    """Register a patient with a first weight (and creatinine) observation."""
+    problems: list[AnakinraError] = []
+    if not cmd.mrn.strip():
+        problems.append(InvalidInput("'mrn' is missing", field="mrn"))
+    if not cmd.name.strip():
+        problems.append(InvalidInput("'name' is missing", field="name"))
+    if cmd.birth_date > now.date():
+        problems.append(
+            InvalidInput(
+                f"'birth_date' must not be in the future (got '{cmd.birth_date}')",
+                field="birth_date",
+                value=str(cmd.birth_date),
+            )
+        )
+    sex = cmd.sex.strip().lower()
+    if sex not in SEXES:
+        problems.append(
+            InvalidInput(
+                f"'sex' must be one of {', '.join(SEXES)} (got '{cmd.sex}')",
+                field="sex",
+                value=cmd.sex,
+            )
+        )
+    ProblemList.raise_if_any(problems)
+    with uow:
+        actor = load_actor(uow, cmd.user_id, Action.CREATE_PATIENT)
+        mrn = cmd.mrn.strip()
+        if uow.patients.find_by_mrn(mrn) is not None:
+            raise ConflictError(
+                f"a patient with mrn '{mrn}' already exists", field="mrn", value=mrn
+            )
+        patient = uow.patients.add(
+            Patient(
+                mrn=mrn,
+                name=cmd.name.strip(),
+                birth_date=cmd.birth_date,
+                sex=sex,
+                height_cm=None if cmd.height is None else to_unit(cmd.height, "cm", field="height"),
+                renal_replacement=cmd.renal_replacement,
+                created_by_id=actor.id,
+                created_at=now,
+            )
+        )
+        uow.observations.add(_observation(patient.id, "29463-7", cmd.weight, actor.id, now))
+        if cmd.creatinine is not None:
+            uow.observations.add(_observation(patient.id, "2160-0", cmd.creatinine, actor.id, now))
+        observations = tuple(
+            ObservationView.from_row(o) for o in uow.observations.list_for_patient(patient.id)
+        )
+        view = PatientView.from_row(patient, observations)
+        uow.audit.append(
+            AuditEntry(
+                actor.username,
+                "patient.create",
+                "patient",
+                str(patient.id),
+                None,
+                {
+                    "mrn": view.mrn,
+                    "name": view.name,
+                    "birth_date": view.birth_date.isoformat(),
+                    "sex": view.sex,
+                    "observations": [o.value for o in observations],
+                },
+            ),
+            now=now,
+        )
+        uow.commit()
+    return view
+
+
+def _read_observation_value(cmd: RecordObservation, code: str | None) -> tuple[float, str, str]:
+    """(magnitude, unit, text as stored) for an observation value."""
+    if code in KNOWN_CODES:
+        name, unit = KNOWN_CODES[code]
+        molar = CREATININE_MOLAR_MASS if name == "creatinine" else None
+        magnitude = float(
+            parse_quantity(cmd.value, field="value", unit=unit, molar_mass=molar).magnitude
+        )
+        return magnitude, unit, f"{magnitude:g} {unit}"
+    match = _NUMBER_AND_UNIT.match(cmd.value or "")
+    if match is None:
+        raise InvalidInput(
+            f"'value' must be a number with a unit such as '2400 ng/mL' (got '{cmd.value}')",
+            field="value",
+            value=cmd.value,
+        )
+    unit = match.group(1)
+    quantity = parse_quantity(cmd.value, field="value", unit=unit, positive=False)
+    magnitude = float(quantity.magnitude)
+    if magnitude < 0:
+        raise InvalidInput(
+            f"'value' must not be negative (got '{cmd.value}')", field="value", value=cmd.value
+        )
+    return magnitude, unit, cmd.value.strip()
+
+
+def record_observation(cmd: RecordObservation, uow: UnitOfWork, now: datetime) -> ObservationView:
+    """Store a laboratory value or vital sign for a patient."""
+    code = (cmd.code or "").strip() or None
+    name = (cmd.name or "").strip().lower() or None
+    if code is None and name is not None:
+        code = _CODES_BY_NAME.get(name)
+    if code is None and name is None:
+        raise InvalidInput("give the observation's 'code' (LOINC) or 'name'", field="code")
+    if cmd.collected_at > now:
+        raise InvalidInput(
+            f"'collected_at' must not be in the future (got '{cmd.collected_at.isoformat()}')",
+            field="collected_at",
+            value=cmd.collected_at.isoformat(),
+        )
+    magnitude, unit, text = _read_observation_value(cmd, code)
+    shown_name = KNOWN_CODES[code][0] if code in KNOWN_CODES else (name or code or "")
+    with uow:
+        actor = load_actor(uow, cmd.user_id, Action.RECORD_OBSERVATION)
+        uow.patients.get(cmd.patient_id)
+        row = uow.observations.add(
+            Observation(
+                patient_id=cmd.patient_id,
+                code=code,
+                name=shown_name,
+                value_text=text,
+                magnitude=magnitude,
+                unit=unit,
+                collected_at=cmd.collected_at,
+                recorded_by_id=actor.id,
+                recorded_at=now,
+            )
+        )
+        view = ObservationView.from_row(row)
+        uow.audit.append(
+            AuditEntry(
+                actor.username,
+                "observation.create",
+                "observation",
+                str(row.id),
+                None,
+                {
+                    "patient_id": cmd.patient_id,
+                    "code": code,
+                    "name": shown_name,
+                    "value": text,
+                    "collected_at": cmd.collected_at.isoformat(),
+                },
+            ),
+            now=now,
+        )
+        uow.commit()
+    return view

@@ -1,0 +1,238 @@
+"""``anakinra simulate``, ``models`` and ``compare-routes`` as a user runs them."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from anakinra_iv.cli.main import app
+
+runner = CliRunner()
+
+DATASET = (
+    "ID,TIME,EVID,AMT,CMT,RATE,II,ADDL,SS\n"
+    "1,0,1,100,1,0,0,0,0\n1,0,0,0,2,0,0,0,0\n1,2,0,0,2,0,0,0,0\n"
+)
+PARAMS = ["--param", "CL=1.1", "--param", "V=20", "--param", "KA=1.5"]
+
+
+def _write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "data.csv"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+class TestSimulate:
+    def test_dataset_to_csv(self, tmp_path: Path) -> None:
+        """One row per EVID 0 record, columns ID, TIME, CP (mg/L)."""
+        result = runner.invoke(
+            app,
+            [
+                "simulate",
+                "--data",
+                str(_write(tmp_path, DATASET)),
+                "--model",
+                "one-compartment-absorption",
+                *PARAMS,
+                "--format",
+                "csv",
+            ],
+        )
+        assert result.exit_code == 0, result.output
+        rows = list(csv.DictReader(io.StringIO(result.stdout)))
+        assert [list(r) for r in rows[:1]] == [["ID", "TIME", "CP"]]
+        assert [r["TIME"] for r in rows] == ["0", "2"]
+        assert float(rows[1]["CP"]) == pytest.approx(4.3912478, rel=1e-6)
+
+    def test_dataset_to_json_file(self, tmp_path: Path) -> None:
+        """--output FILE --format json writes a list of {ID, TIME, CP}."""
+        out = tmp_path / "out.json"
+        result = runner.invoke(
+            app,
+            [
+                "simulate",
+                "--data",
+                str(_write(tmp_path, DATASET)),
+                "--model",
+                "one-compartment-absorption",
+                *PARAMS,
+                "--output",
+                str(out),
+                "--format",
+                "json",
+            ],
+        )
+        assert result.exit_code == 0, result.output
+        rows = json.loads(out.read_text())
+        assert (
+            rows[1]["ID"] == "1" and rows[1]["TIME"] == 2.0 and set(rows[1]) == {"ID", "TIME", "CP"}
+        )
+
+    def test_regimen(self) -> None:
+        """--regimen with weight and CrCl: one row per step from 0 to --hours."""
+        result = runner.invoke(
+            app,
+            [
+                "simulate",
+                "--regimen",
+                "100 mg iv bolus; 100 mg/h civ for 72 h",
+                "--model",
+                "anakinra-adult",
+                "--weight",
+                "70 kg",
+                "--crcl",
+                "90",
+                "--hours",
+                "96",
+                "--step",
+                "0.25",
+                "--format",
+                "csv",
+            ],
+        )
+        assert result.exit_code == 0, result.output
+        rows = list(csv.DictReader(io.StringIO(result.stdout)))
+        assert len(rows) == 385 and rows[-1]["TIME"] == "96"
+        assert float(rows[0]["CP"]) == pytest.approx(20.0)
+
+    @pytest.mark.parametrize(
+        ("text", "where"),
+        [
+            ("ID,TIME,EVID,AMT,FOO\n1,0,1,100,3\n", "column FOO"),
+            ("ID,TIME,EVID,AMT\n1,-2,1,100\n", "row 1, column TIME"),
+            ("ID,TIME,EVID,AMT,RATE\n1,0,1,0,0\n", "row 1, column AMT"),
+            ("ID,TIME,EVID,AMT\n1,5,1,100\n1,1,0,0\n", "row 2, column TIME"),
+        ],
+    )
+    def test_malformed_dataset_exits_2_and_writes_nothing(
+        self, tmp_path: Path, text: str, where: str
+    ) -> None:
+        """Exit status 2, the row and column named on stderr, no output file."""
+        out = tmp_path / "out.csv"
+        result = runner.invoke(
+            app,
+            [
+                "simulate",
+                "--data",
+                str(_write(tmp_path, text)),
+                "--model",
+                "one-compartment",
+                "--param",
+                "CL=1",
+                "--param",
+                "V=10",
+                "--output",
+                str(out),
+                "--format",
+                "csv",
+            ],
+        )
+        assert result.exit_code == 2
+        assert where in result.stderr
+        assert not out.exists()
+
+    @pytest.mark.parametrize(
+        ("args", "message"),
+        [
+            (["--model", "nope"], "unknown model"),
+            (
+                [
+                    "--model",
+                    "one-compartment",
+                    "--param",
+                    "CL=1",
+                    "--param",
+                    "V=2",
+                    "--param",
+                    "ZZ=1",
+                ],
+                "no parameter 'ZZ'",
+            ),
+        ],
+    )
+    def test_unknown_model_or_parameter(
+        self, tmp_path: Path, args: list[str], message: str
+    ) -> None:
+        """Unknown model or parameter: exit 2, no output file."""
+        out = tmp_path / "out.csv"
+        result = runner.invoke(
+            app, ["simulate", "--data", str(_write(tmp_path, DATASET)), *args, "--output", str(out)]
+        )
+        assert result.exit_code == 2 and message in result.stderr and not out.exists()
+
+    def test_regimen_not_understood(self) -> None:
+        """The token where reading stopped is named."""
+        result = runner.invoke(
+            app,
+            ["simulate", "--regimen", "100 mg sc daily-ish", "--weight", "70 kg", "--crcl", "90"],
+        )
+        assert result.exit_code == 2 and "stopped at 'daily'" in result.stderr
+
+    def test_urien_refuses_iv(self) -> None:
+        """anakinra-urien-2013 explains why it cannot simulate IV doses."""
+        result = runner.invoke(
+            app,
+            [
+                "simulate",
+                "--regimen",
+                "100 mg iv bolus",
+                "--model",
+                "anakinra-urien-2013",
+                "--weight",
+                "20 kg",
+            ],
+        )
+        assert result.exit_code == 2 and "SC-only" in result.stderr and "flip-flop" in result.stderr
+
+
+class TestModels:
+    def test_lists_sources_and_statuses(self) -> None:
+        """Every anakinra value is shown with [status] and source."""
+        result = runner.invoke(app, ["models"])
+        assert result.exit_code == 0
+        assert "anakinra-adult-alt" in result.stdout and "[confirmed]" in result.stdout
+        assert "[inferred]" in result.stdout and "Yang" in result.stdout
+
+    def test_json(self) -> None:
+        """JSON lists the parameters with value, unit, status, source."""
+        result = runner.invoke(app, ["models", "anakinra-urien-2013", "--format", "json"])
+        (model,) = json.loads(result.stdout)
+        assert model["routes"] == ["sc"] and model["iv_refusal"]
+        assert {p["name"]: p["status"] for p in model["parameters"]}["CL"] == "confirmed"
+
+
+def test_compare_routes_writes_png_and_svg(tmp_path: Path) -> None:
+    """The figure in both formats and the metrics table on stdout."""
+    out = tmp_path / "routes.png"
+    result = runner.invoke(
+        app,
+        [
+            "compare-routes",
+            "--daily-dose",
+            "1200 mg",
+            "--weight",
+            "70 kg",
+            "--crcl",
+            "90",
+            "--out",
+            str(out),
+            "--days",
+            "2",
+            "--interruption-rate",
+            "100 mg/h",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert out.read_bytes()[:4] == b"\x89PNG"
+    assert out.with_suffix(".svg").read_text().lstrip().startswith("<?xml")
+    assert (tmp_path / "routes-interruptions.png").is_file()
+    assert (
+        "Continuous IV" in result.stdout
+        and "SC q24h" in result.stdout
+        and "Missed bag" in result.stdout
+    )

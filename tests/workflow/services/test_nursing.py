@@ -1,0 +1,134 @@
+"""Administration as constant-rate segments."""
+
+from __future__ import annotations
+
+import pytest
+
+from anakinra_iv.errors import InvalidInput, InvalidTransition, PermissionDenied
+from anakinra_iv.units import Q_
+from anakinra_iv.workflow.commands import ChangeDose, RecordAdministration
+from anakinra_iv.workflow.services import RateNotVerified, change_dose, record_administration
+from tests.workflow_support.fixtures import (
+    Ward,
+    administer,
+    compound_and_check,
+    prescribe_step,
+    start_running,
+    verify,
+)
+
+
+def test_whole_course_is_a_chain_of_segments(ward: Ward) -> None:
+    """start 50 mg/h (8.33 mL/h at 6 mg/mL), dose change to 1600 mg/day verified at
+    66.67 mg/h (11.11 mL/h), bag change, pause (rate 0), resume, stop (rate 0); each segment
+    ends where the next begins."""
+    order_id, _ = start_running(ward)
+    ward.clock.advance(hours=2)
+    change_dose(
+        ChangeDose(ward.users["prescriber"], order_id, step=4, reason="no response"),
+        ward.uow(),
+        ward.services.calculator,
+        ward.clock(),
+    )
+    verify(ward, order_id, "66.67 mg/h", "8 mg/mL")
+    administer(ward, order_id, "rate_change", rate=Q_(1600 / 24, "mg/h"))
+    ward.clock.advance(hours=3)
+    new_bag = compound_and_check(ward, order_id)
+    administer(ward, order_id, "bag_change", bag_id=new_bag)
+    ward.clock.advance(hours=1)
+    administer(ward, order_id, "pause", reason="line occluded")
+    ward.clock.advance(minutes=20)
+    administer(ward, order_id, "resume")
+    ward.clock.advance(hours=1)
+    view = administer(ward, order_id, "stop", reason="course complete")
+    events = [s.event for s in view.segments]
+    assert events == ["start", "rate_change", "bag_change", "pause", "resume", "stop"]
+    rates = [round(s.rate_mg_per_h, 2) for s in view.segments]
+    assert rates == [50.0, 66.67, 66.67, 0.0, 66.67, 0.0]
+    assert view.segments[0].rate_ml_per_h == pytest.approx(50 / 6)
+    assert view.segments[1].rate_ml_per_h == pytest.approx((1600 / 24) / 6)  # old bag, 6 mg/mL
+    assert view.segments[2].rate_ml_per_h == pytest.approx((1600 / 24) / 8)  # new bag, 8 mg/mL
+    assert all(
+        a.ended_at == b.started_at for a, b in zip(view.segments, view.segments[1:], strict=False)
+    )
+    assert view.status == "stopped" and view.segments[-1].ended_at is None
+    assert [b.status for b in view.bags] == ["removed", "removed"]
+
+
+def test_nurse_cannot_run_an_unverified_rate(ward: Ward) -> None:
+    """A typed 500 mg/h against a verified 50 mg/h is refused; nothing is stored."""
+    order_id, _ = start_running(ward)
+    with pytest.raises(RateNotVerified, match="differs from the verified rate"):
+        administer(ward, order_id, "rate_change", rate=Q_(500, "mg/h"))
+    with ward.uow() as uow:
+        assert len(uow.segments.list_for_order(order_id)) == 1
+
+
+def test_rate_change_before_reverification_keeps_the_old_rate(ward: Ward) -> None:
+    """After a dose change that is not yet verified, the new rate is refused."""
+    order_id, _ = start_running(ward)
+    change_dose(
+        ChangeDose(ward.users["prescriber"], order_id, step=4),
+        ward.uow(),
+        ward.services.calculator,
+        ward.clock(),
+    )
+    with pytest.raises(RateNotVerified):
+        administer(ward, order_id, "rate_change", rate=Q_(1600 / 24, "mg/h"))
+
+
+def test_start_needs_a_checked_bag(ward: Ward) -> None:
+    """A prepared but unchecked bag cannot be hung."""
+    from anakinra_iv.workflow.commands import PrepareBag
+    from anakinra_iv.workflow.services import prepare_bag
+
+    order_id = prescribe_step(ward)
+    verify(ward, order_id)
+    bag = prepare_bag(
+        PrepareBag(ward.users["pharmacist"], order_id, ward.clock(), ("L",)),
+        ward.uow(),
+        ward.services.calculator,
+        ward.clock(),
+    )
+    with pytest.raises(InvalidTransition, match="second check"):
+        administer(ward, order_id, "start", bag_id=bag.id)
+
+
+def test_expired_bag_is_refused(ward: Ward) -> None:
+    """A bag prepared 08:00 with a 12-h beyond-use time cannot be hung at 20:00."""
+    order_id = prescribe_step(ward)
+    verify(ward, order_id)
+    bag_id = compound_and_check(ward, order_id)
+    ward.clock.advance(hours=12)
+    with pytest.raises(InvalidTransition, match="beyond-use"):
+        administer(ward, order_id, "start", bag_id=bag_id)
+
+
+def test_pause_needs_a_reason(ward: Ward) -> None:
+    """A pause without a reason is refused naming 'reason'."""
+    order_id, _ = start_running(ward)
+    with pytest.raises(InvalidInput) as caught:
+        administer(ward, order_id, "pause")
+    assert caught.value.field == "reason"
+
+
+def test_only_a_nurse_records_administration(ward: Ward) -> None:
+    """A pharmacist cannot start the infusion."""
+    order_id = prescribe_step(ward)
+    verify(ward, order_id)
+    bag_id = compound_and_check(ward, order_id)
+    with pytest.raises(PermissionDenied):
+        record_administration(
+            RecordAdministration(ward.users["pharmacist"], order_id, "start", bag_id=bag_id),
+            ward.uow(),
+            ward.clock(),
+        )
+
+
+def test_events_out_of_order_or_in_the_future_are_refused(ward: Ward) -> None:
+    """Resume of a running infusion is a wrong-state transition; a future time is refused."""
+    order_id, _ = start_running(ward)
+    with pytest.raises(InvalidTransition):
+        administer(ward, order_id, "resume")
+    with pytest.raises(InvalidInput, match="future"):
+        administer(ward, order_id, "pause", reason="x", at=ward.clock().replace(year=2030))

@@ -1,0 +1,1 @@
+"""Shared test support for records, workflow, web and end-to-end tests."""
