@@ -11,6 +11,8 @@ import pytest
 from typer.testing import CliRunner
 
 from anakinra_iv.cli.main import app
+from anakinra_iv.evidence import has_entry
+from anakinra_iv.protocol.values import STATUSES
 
 runner = CliRunner()
 
@@ -191,19 +193,65 @@ class TestSimulate:
 
 
 class TestModels:
-    def test_lists_sources_and_statuses(self) -> None:
-        """Every anakinra value is shown with [status] and source."""
+    def test_lists_statuses_sources_and_notes(self) -> None:
+        """Every anakinra value is shown with [status] and its evidence key, its note below."""
         result = runner.invoke(app, ["models"])
         assert result.exit_code == 0
-        assert "anakinra-adult-alt" in result.stdout and "[confirmed]" in result.stdout
-        assert "[inferred]" in result.stdout and "Yang" in result.stdout
+        lines = [line.split() for line in result.stdout.splitlines()]
+        cl = next(w for w in lines if w[:3] == ["CL", "8.2", "L/h"])
+        assert cl[-2:] == ["[published]", "yang-2003"]
+        assert "[derived] pk-calibration" in result.stdout
+        assert "[site-decision] site" in result.stdout and "(weight exponent)" in result.stdout
+        assert "Calibrated (about the plasma volume)" in result.stdout
+        assert "[confirmed]" not in result.stdout and "[inferred]" not in result.stdout
+
+    def test_shows_renal_numbers_with_provenance(self) -> None:
+        """The adult model shows the renal numbers; the 15 mL/min ESRD bound is a site decision."""
+        result = runner.invoke(app, ["models", "anakinra-adult"])
+        assert result.exit_code == 0
+        lines = [line.split() for line in result.stdout.splitlines()]
+        assert ["group_ratios.mild", "0.84", "[published]", "yang-2003"] in lines
+        assert ["group_bounds.esrd_below", "15", "mL/min", "[site-decision]", "site"] in lines
 
     def test_json(self) -> None:
-        """JSON lists the parameters with value, unit, status, source."""
+        """JSON lists each value with value, unit, status, source key and note."""
         result = runner.invoke(app, ["models", "anakinra-urien-2013", "--format", "json"])
         (model,) = json.loads(result.stdout)
-        assert model["routes"] == ["sc"] and model["iv_refusal"]
-        assert {p["name"]: p["status"] for p in model["parameters"]}["CL"] == "confirmed"
+        assert model["routes"] == ["sc"] and model["iv_refusal"] and model["renal"] is None
+        cl = {p["name"]: p for p in model["parameters"]}["CL"]
+        assert (cl["value"], cl["unit"], cl["status"], cl["source"]) == (
+            6.24,
+            "L/h",
+            "published",
+            "urien-2013",
+        )
+        assert cl["note"] and cl["weight_exponent"]["value"] == 0.47
+        assert model["variability"]["variances"][0]["name"] == "CL"
+        assert model["residual"]["additive"]["value"] == 0.072
+        assert model["covariates"]["WT"]["reference"]["source"] == "urien-2013"
+
+    def test_json_statuses_and_sources_resolve(self) -> None:
+        """Every status shown is one of the five; every source key is in the evidence registry."""
+        result = runner.invoke(app, ["models", "--format", "json"])
+        assert result.exit_code == 0
+
+        def values(node: object) -> list[dict[str, object]]:
+            if isinstance(node, dict):
+                own = [node] if "status" in node else []
+                return own + [v for child in node.values() for v in values(child)]
+            if isinstance(node, list):
+                return [v for child in node for v in values(child)]
+            return []
+
+        shown = values(json.loads(result.stdout))
+        assert len(shown) > 50
+        for value in shown:
+            assert value["status"] in STATUSES and has_entry(str(value["source"])), value
+
+    def test_unknown_model_exits_2(self) -> None:
+        """An unknown name: exit 2, the known names on stderr, nothing on stdout."""
+        result = runner.invoke(app, ["models", "anakinra-child"])
+        assert result.exit_code == 2 and "unknown model" in result.stderr and not result.stdout
 
 
 def test_compare_routes_writes_png_and_svg(tmp_path: Path) -> None:

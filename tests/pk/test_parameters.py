@@ -9,23 +9,37 @@ from anakinra_iv.errors import InvalidInput, UnknownItem
 from anakinra_iv.pk import calculate_typical_clearance, get_model, list_models
 
 
-@pytest.mark.parametrize("name", ["anakinra-adult", "anakinra-adult-alt", "anakinra-urien-2013"])
-def test_every_value_has_status_and_source(name: str) -> None:
-    """Each value says whether it is confirmed in its source or inferred, and cites it."""
-    model = get_model(name)
-    assert model.named and model.parameters
-    for value in model.parameters.values():
-        assert value.status in ("confirmed", "inferred")
-        assert len(value.source) > 10
-    assert model.variability is not None and model.variability.source
-    assert model.residual is not None and model.residual.source
-
-
 def test_adult_model_flags_calibrated_iv_volumes() -> None:
-    """anakinra-adult: CL published (confirmed), the IV volumes calibrated (inferred)."""
+    """anakinra-adult (§3.1): CL published (Yang 2003), the IV volumes calibrated (derived)."""
     model = get_model("anakinra-adult")
-    assert model.parameters["CL"].status == "confirmed"
-    assert {model.parameters[p].status for p in ("V1", "Q", "V2", "KA")} == {"inferred"}
+    assert (model.parameters["CL"].status, model.parameters["CL"].source) == (
+        "published",
+        "yang-2003",
+    )
+    assert {model.parameters[p].status for p in ("V1", "Q", "V2", "KA")} == {"derived"}
+    assert {model.parameters[p].source for p in ("V1", "Q", "V2", "KA")} == {"pk-calibration"}
+    exponent = model.parameters["CL"].exponent_provenance
+    assert exponent is not None and exponent.status == "site-decision" and exponent.note
+
+
+def test_urien_values_are_published() -> None:
+    """anakinra-urien-2013 (Urien 2013): typical values and weight exponents are published."""
+    model = get_model("anakinra-urien-2013")
+    for name in ("CL", "V", "KA"):
+        assert model.parameters[name].status == "published"
+        assert model.parameters[name].source == "urien-2013"
+    for name, exponent in (("CL", 0.47), ("V", 0.76)):
+        provenance = model.parameters[name].exponent_provenance
+        assert model.parameters[name].weight_exponent == exponent
+        assert provenance is not None and provenance.status == "published"
+
+
+def test_user_values_are_marked_as_site_decisions() -> None:
+    """A value given with --param is a site decision (source site) that says it was given."""
+    model = get_model("anakinra-adult").with_parameters({"v1": 7.0})
+    value = model.parameters["V1"]
+    assert (value.value, value.status, value.source) == (7.0, "site-decision", "site")
+    assert "--param" in value.note and value.weight_exponent == 1.0
 
 
 def test_alternative_disposition_half_lives() -> None:

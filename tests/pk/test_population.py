@@ -58,9 +58,7 @@ def test_full_omega_matrix_gives_correlated_effects() -> None:
     omega = ((0.06, 0.03, 0.0), (0.03, 0.04, 0.0), (0.0, 0.0, 0.16))
     from dataclasses import replace
 
-    correlated = replace(
-        model, variability=Variability(("CL", "V1", "KA"), omega, "inferred", "test")
-    )
+    correlated = replace(model, variability=Variability(("CL", "V1", "KA"), omega))
     etas = sample_random_effects(correlated, 200_000, np.random.default_rng(5))
     assert etas is not None
     np.testing.assert_allclose(np.cov(etas.T), omega, atol=2e-3)

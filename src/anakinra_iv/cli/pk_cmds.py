@@ -9,8 +9,11 @@ volume: mg/L for AMT in mg and volumes in L).
 --weight "70 kg" --crcl 90 --hours 96 --step 0.25 --format csv|json`` writes the same columns, one
 row per time step (``--crcl`` in mL/min).
 
-``anakinra models [NAME] [--format text|json]`` lists the models, each value with its status and
-source. ``anakinra compare-routes --daily-dose "1200 mg" --weight "70 kg" --crcl 90 --out FIG.png``
+``anakinra models [NAME] [--format text|json]`` lists the models, each number (typical values,
+weight exponents, covariate references, variances, residual error, renal-function numbers) with
+its status, its evidence-registry source key and its note.
+
+``anakinra compare-routes --daily-dose "1200 mg" --weight "70 kg" --crcl 90 --out FIG.png``
 draws continuous IV vs IV bolus q6h vs SC q6h/q12h/q24h (FIG.png and FIG.svg) and prints the
 metrics table.
 
@@ -34,7 +37,6 @@ import typer
 from anakinra_iv.cli._output import OutputFormat, exit_with_problems, print_json, reporting_problems
 from anakinra_iv.errors import InvalidInput
 from anakinra_iv.pk import (
-    PkModel,
     calculate_typical_clearance,
     compare_interruptions,
     compare_routes,
@@ -44,6 +46,7 @@ from anakinra_iv.pk import (
     simulate_dataset,
     simulate_regimen,
 )
+from anakinra_iv.pk.describe import describe_model, format_model
 from anakinra_iv.pk.routes import RouteComparison
 from anakinra_iv.units import parse_quantity
 
@@ -180,102 +183,19 @@ def simulate(
     _write(text, output)
 
 
-def _model_dict(model: PkModel) -> dict[str, Any]:
-    return {
-        "name": model.name,
-        "title": model.title,
-        "structure": model.structure.name,
-        "compartments": list(model.structure.compartments(model.n_transit)),
-        "routes": list(model.routes),
-        "summary": model.summary,
-        "covariates": {
-            k: {"unit": c.unit, "reference": c.reference} for k, c in model.covariates.items()
-        },
-        "renal_default": model.renal_default,
-        "parameters": [
-            {
-                "name": p.name,
-                "value": p.value,
-                "unit": p.unit,
-                "status": p.status,
-                "source": p.source,
-                "weight_exponent": p.weight_exponent,
-            }
-            for p in model.parameters.values()
-        ],
-        "required_parameters": list(model.structure.required_parameters),
-        "variability": None
-        if model.variability is None
-        else {
-            "parameters": list(model.variability.parameters),
-            "omega": [list(row) for row in model.variability.omega],
-            "status": model.variability.status,
-            "source": model.variability.source,
-        },
-        "residual": None
-        if model.residual is None
-        else {
-            "proportional": model.residual.proportional,
-            "additive_mg_l": model.residual.additive_mg_l,
-            "status": model.residual.status,
-            "source": model.residual.source,
-        },
-        "iv_refusal": model.iv_refusal,
-    }
-
-
-def _model_text(model: PkModel) -> str:
-    lines = [f"{model.name}: {model.title}"]
-    lines.append(
-        f"  structure {model.structure.name} "
-        f"({', '.join(model.structure.compartments(model.n_transit))}); "
-        f"routes: {', '.join(model.routes)}"
-    )
-    if model.summary:
-        lines.append(f"  {model.summary}")
-    if model.covariates:
-        covs = ", ".join(
-            f"{k} ({c.unit}, reference {c.reference:g})" for k, c in model.covariates.items()
-        )
-        lines.append(f"  covariates: {covs}; renal option {model.renal_default or '-'}")
-    if not model.parameters:
-        lines.append(
-            f"  parameters (give with --param): {', '.join(model.structure.required_parameters)}"
-            f"; optional: {', '.join(model.structure.optional_parameters) or '-'}"
-        )
-    for p in model.parameters.values():
-        exponent = "" if p.weight_exponent is None else f" x (WT/70)^{p.weight_exponent:g}"
-        lines.append(f"  {p.name:<4} {p.value:>8g} {p.unit:<4}{exponent}  [{p.status}] {p.source}")
-    if model.variability is not None:
-        lines.append(
-            f"  IIV (log-normal) on {', '.join(model.variability.parameters)}: "
-            f"omega {[list(r) for r in model.variability.omega]} [{model.variability.status}] "
-            f"{model.variability.source}"
-        )
-    if model.residual is not None:
-        lines.append(
-            f"  residual: proportional {model.residual.proportional:g}, additive "
-            f"{model.residual.additive_mg_l:g} mg/L [{model.residual.status}] "
-            f"{model.residual.source}"
-        )
-    if model.iv_refusal:
-        lines.append(f"  IV routes refused: {model.iv_refusal}")
-    return "\n".join(lines)
-
-
 def models(
     name: Annotated[str | None, typer.Argument(help="Show one model.")] = None,
     output_format: Annotated[
         OutputFormat, typer.Option("--format", help="text or json.", case_sensitive=False)
     ] = OutputFormat.text,
 ) -> None:
-    """List the PK models: anakinra parameter sets (status, source) and structural models."""
+    """List the PK models: anakinra parameter sets (status, source, note) and structural models."""
     with reporting_problems():
         chosen = [get_model(name)] if name else list_models()
     if output_format is OutputFormat.json:
-        print_json([_model_dict(m) for m in chosen])
+        print_json([describe_model(m) for m in chosen])
     else:
-        typer.echo("\n\n".join(_model_text(m) for m in chosen))
+        typer.echo("\n\n".join(format_model(m) for m in chosen))
 
 
 def _comparison_rows(comparison: RouteComparison) -> list[dict[str, Any]]:

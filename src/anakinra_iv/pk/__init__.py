@@ -21,14 +21,10 @@ Examples
 (12.2, 12.2)
 """
 
+from anakinra_iv.pk.catalog import calculate_typical_clearance, get_model, list_models
 from anakinra_iv.pk.dataset import Dataset, Record, read_dataset, read_dataset_text
 from anakinra_iv.pk.metrics import Metrics, calculate_metrics
-from anakinra_iv.pk.parameters import (
-    PkModel,
-    calculate_typical_clearance,
-    get_model,
-    list_models,
-)
+from anakinra_iv.pk.parameters import PkModel
 from anakinra_iv.pk.population import PopulationResult, simulate_population
 from anakinra_iv.pk.regimen import Regimen, RegimenDose, parse_regimen
 from anakinra_iv.pk.routes import RouteComparison, compare_interruptions, compare_routes

@@ -1,51 +1,44 @@
-"""Named parameter sets with provenance, and the built-in structural models as models.
+"""Parameter sets with provenance: the values, covariates and variability of a PK model.
 
-Each anakinra model is a YAML file in ``pk/data/`` giving, for every value, its unit, its status
-(``confirmed`` in the cited source, or ``inferred``: calibration, assumption, arithmetic) and its
-source. Covariates act on typical values as documented in ``pharmacokinetics.md`` §3:
-``P = P_typical × (WT/70)^exponent`` and, for clearance, a renal factor (option R1, R2 or R2-IV,
-see :mod:`anakinra_iv.pk.covariates`); between-subject variability multiplies by ``exp(η)``.
+Each anakinra model is a YAML file in ``pk/data/`` (read by :mod:`anakinra_iv.pk.catalog`) giving,
+for every number, its unit, its status (published, precedent, regulatory, derived or
+site-decision), its source (an evidence-registry key) and a note. Covariates act on typical values
+as documented in ``pharmacokinetics.md`` §3: ``P = P_typical × (WT/WT_ref)^exponent`` and, for
+clearance, a renal factor (option R1, R2 or R2-IV, see :mod:`anakinra_iv.pk.covariates`);
+between-subject variability multiplies by ``exp(η)``.
 
 Examples
 --------
->>> model = get_model("anakinra-adult")
->>> model.parameters["CL"].status, model.parameters["V1"].status
-('confirmed', 'inferred')
->>> round(calculate_typical_clearance(model, "70 kg", "100 mL/min").to("L/h").magnitude, 3)
-8.2
+>>> from anakinra_iv.pk.models import get_structural_model
+>>> model = PkModel("demo", "demo", get_structural_model("one-compartment"))
+>>> model.with_parameters({"cl": 2, "V": 10}).parameters["CL"].status
+'site-decision'
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
-from functools import cache
-from importlib import resources
-from typing import Any
+from dataclasses import dataclass, field, replace
 
 import numpy as np
-import yaml
 
 from anakinra_iv.errors import InvalidInput, UnknownItem
 from anakinra_iv.pk._types import FloatArray
 from anakinra_iv.pk.covariates import RENAL_OPTIONS, allometric, renal_factor
-from anakinra_iv.pk.models import STRUCTURAL_MODELS, StructuralModel, get_structural_model
-from anakinra_iv.units import Q_, Quantity, parse_quantity
+from anakinra_iv.pk.models import StructuralModel
+from anakinra_iv.protocol.values import Status, Value
+from anakinra_iv.units import Q_, Quantity
 
 __all__ = [
-    "NAMED_MODELS",
+    "PARAMETER_UNITS",
     "Covariate",
     "ParameterValue",
     "PkModel",
     "ResidualError",
     "Variability",
-    "calculate_typical_clearance",
-    "get_model",
-    "list_models",
 ]
 
-NAMED_MODELS = ("anakinra-adult", "anakinra-adult-alt", "anakinra-urien-2013")
-_UNITS = {
+PARAMETER_UNITS = {
     "CL": "L/h",
     "V": "L",
     "V1": "L",
@@ -59,18 +52,27 @@ _UNITS = {
     "ALAG1": "h",
     "NTR": "1",
 }
+"""The unit in which the engine reads each parameter (doses mg, time h, volumes L)."""
+
+USER_NOTE = "given with --param"
 
 
 @dataclass(frozen=True)
 class ParameterValue:
-    """A typical value with its provenance."""
+    """A typical value with its provenance.
+
+    ``weight_exponent`` scales the value with body weight; ``exponent_provenance`` says where the
+    exponent comes from.
+    """
 
     name: str
     value: float
     unit: str
-    status: str
+    status: Status
     source: str
     weight_exponent: float | None = None
+    note: str = ""
+    exponent_provenance: Value | None = None
 
     @property
     def quantity(self) -> Quantity:
@@ -80,22 +82,26 @@ class ParameterValue:
 
 @dataclass(frozen=True)
 class Covariate:
-    """A covariate the model reads, with its unit and reference value."""
+    """A covariate the model reads, with its unit and reference value (and its provenance)."""
 
     name: str
     unit: str
     reference: float
     description: str
+    reference_provenance: Value | None = None
 
 
 @dataclass(frozen=True)
 class Variability:
-    """Log-normal between-subject variability: ``P_i = P × exp(η_i)``, ``η ~ N(0, Ω)``."""
+    """Log-normal between-subject variability: ``P_i = P × exp(η_i)``, ``η ~ N(0, Ω)``.
+
+    ``variances`` holds the diagonal of Ω read from a model file, each with its provenance, by
+    parameter name (empty for a matrix built in code).
+    """
 
     parameters: tuple[str, ...]
     omega: tuple[tuple[float, ...], ...]
-    status: str
-    source: str
+    variances: Mapping[str, Value] = field(default_factory=dict)
 
     @property
     def matrix(self) -> FloatArray:
@@ -105,12 +111,14 @@ class Variability:
 
 @dataclass(frozen=True)
 class ResidualError:
-    """``C_obs = C·(1 + ε₁) + ε₂`` with SDs ``proportional`` and ``additive_mg_l``."""
+    """``C_obs = C·(1 + ε₁) + ε₂`` with SDs ``proportional`` and ``additive_mg_l``.
+
+    ``provenance`` holds both as values with provenance (keys ``proportional``, ``additive``).
+    """
 
     proportional: float
     additive_mg_l: float
-    status: str
-    source: str
+    provenance: Mapping[str, Value] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -156,12 +164,14 @@ class PkModel:
             updated[key] = ParameterValue(
                 key,
                 float(value),
-                old.unit if old else _UNITS.get(key, "1"),
-                "user",
-                "given by the user",
+                old.unit if old else PARAMETER_UNITS.get(key, "1"),
+                "site-decision",
+                "site",
                 old.weight_exponent if old else None,
+                USER_NOTE,
+                old.exponent_provenance if old else None,
             )
-        return _replace(self, parameters=updated)
+        return replace(self, parameters=updated)
 
     def check_routes(self, dose_cmts: Iterable[int]) -> None:
         """Refuse doses into a route the model cannot predict (IV for an SC-only model)."""
@@ -227,135 +237,3 @@ class PkModel:
             for column, name in enumerate(self.variability.parameters):
                 result[name] = result[name] * np.exp(etas[:, column])
         return result
-
-
-def _replace(model: PkModel, **changes: Any) -> PkModel:
-    from dataclasses import replace
-
-    return replace(model, **changes)
-
-
-def _load(name: str) -> PkModel:
-    text = (
-        resources.files("anakinra_iv.pk")
-        .joinpath("data")
-        .joinpath(f"{name}.yaml")
-        .read_text("utf-8")
-    )
-    raw = yaml.safe_load(text)
-    structure = get_structural_model(raw["structure"])
-    parameters = {
-        key: ParameterValue(
-            key,
-            float(item["value"]),
-            str(item["unit"]),
-            str(item["status"]),
-            " ".join(str(item["source"]).split()),
-            None if item.get("weight_exponent") is None else float(item["weight_exponent"]),
-        )
-        for key, item in raw["parameters"].items()
-    }
-    covariates = {
-        key: Covariate(key, str(item["unit"]), float(item["reference"]), str(item["description"]))
-        for key, item in (raw.get("covariates") or {}).items()
-    }
-    variability = None
-    if raw.get("variability"):
-        v = raw["variability"]
-        variability = Variability(
-            tuple(v["parameters"]),
-            tuple(tuple(float(x) for x in row) for row in v["omega"]),
-            str(v["status"]),
-            " ".join(str(v["source"]).split()),
-        )
-    residual = None
-    if raw.get("residual"):
-        r = raw["residual"]
-        residual = ResidualError(
-            float(r["proportional"]),
-            float(r["additive_mg_l"]),
-            str(r["status"]),
-            " ".join(str(r["source"]).split()),
-        )
-    renal = raw.get("renal") or {}
-    return PkModel(
-        name=str(raw["name"]),
-        title=str(raw["title"]),
-        structure=structure,
-        n_transit=int(raw.get("transit_compartments", 0)),
-        routes=tuple(raw.get("routes", ["iv", "sc"])),
-        summary=" ".join(str(raw.get("summary", "")).split()),
-        parameters=parameters,
-        covariates=covariates,
-        renal_default=renal.get("default"),
-        renal_parameter=renal.get("parameter"),
-        variability=variability,
-        residual=residual,
-        iv_refusal=" ".join(str(raw["iv_refusal"]).split()) if raw.get("iv_refusal") else None,
-        named=True,
-    )
-
-
-@cache
-def get_model(name: str) -> PkModel:
-    """The model called ``name``: an anakinra parameter set or a built-in structural model.
-
-    Raises
-    ------
-    UnknownItem
-        No model has that name.
-    """
-    if name in NAMED_MODELS:
-        return _load(name)
-    if name in STRUCTURAL_MODELS:
-        structure = STRUCTURAL_MODELS[name]
-        return PkModel(
-            name=name,
-            title=f"{name} (NONMEM {structure.advan} numbering), parameters given with --param",
-            structure=structure,
-            routes=("iv", "sc") if structure.absorption else ("iv",),
-        )
-    known = ", ".join((*NAMED_MODELS, *STRUCTURAL_MODELS))
-    raise UnknownItem(f"unknown model '{name}' (known: {known})", field="model", value=name)
-
-
-def list_models() -> list[PkModel]:
-    """Every model: the anakinra parameter sets, then the structural models."""
-    return [get_model(name) for name in (*NAMED_MODELS, *STRUCTURAL_MODELS)]
-
-
-def calculate_typical_clearance(
-    model: PkModel | str,
-    weight: Quantity | str,
-    crcl: Quantity | str | None = None,
-    *,
-    renal: str | None = None,
-) -> Quantity:
-    """Typical (no random effect) clearance of ``model`` for a patient, in L/h.
-
-    With it, the steady-state concentration of a continuous infusion at rate R is ``R / CL``.
-
-    Parameters
-    ----------
-    model
-        A model or its name.
-    weight
-        Body weight (``"70 kg"``).
-    crcl
-        Creatinine clearance (``"90 mL/min"``), needed by models with a renal covariate.
-    renal
-        Renal option (R1, R2, R2-IV), the model's default when ``None``.
-    """
-    pk_model = get_model(model) if isinstance(model, str) else model
-    covariates: dict[str, FloatArray] = {
-        "WT": np.asarray([parse_quantity(weight, field="weight", unit="kg").magnitude], dtype=float)
-    }
-    if "CRCL" in pk_model.covariates:
-        if crcl is None:
-            raise InvalidInput(
-                f"model '{pk_model.name}' needs the creatinine clearance", field="crcl"
-            )
-        value = parse_quantity(crcl, field="crcl", unit="mL/min", positive=False).magnitude
-        covariates["CRCL"] = np.asarray([value], dtype=float)
-    params = pk_model.individual_parameters(covariates, renal=renal)
-    return Q_(float(params["CL"][0]), "L/h")

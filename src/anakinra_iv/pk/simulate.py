@@ -17,6 +17,7 @@ import numpy as np
 
 from anakinra_iv.errors import DatasetError, InvalidInput, ProblemList
 from anakinra_iv.pk._types import FloatArray
+from anakinra_iv.pk.catalog import get_model
 from anakinra_iv.pk.dataset import Dataset, Record
 from anakinra_iv.pk.engine import (
     EventEngine,
@@ -26,7 +27,7 @@ from anakinra_iv.pk.engine import (
     analytic_kernel,
 )
 from anakinra_iv.pk.ode import ode_kernel
-from anakinra_iv.pk.parameters import PkModel, get_model
+from anakinra_iv.pk.parameters import PkModel
 from anakinra_iv.pk.regimen import Regimen, parse_regimen
 from anakinra_iv.units import Quantity, parse_quantity
 
