@@ -276,7 +276,7 @@ def _make_record(
             problems.append(_problem(row, "SS", "SS must be 0, 1 or 2", ss))
         if addl > 0 and ii <= 0:
             problems.append(_problem(row, "II", "ADDL needs an interdose interval II > 0", ii))
-        constant_infusion = ss > 0 and amt == 0 and rate > 0 and ii == 0
+        constant_infusion = ss > 0 and amt == 0 and (rate > 0 or rate == -1) and ii == 0
         if ss > 0 and ii <= 0 and not constant_infusion:
             problems.append(_problem(row, "II", "a steady-state dose needs II > 0", ii))
         if cmt is not None and cmt < 1:

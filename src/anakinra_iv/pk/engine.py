@@ -10,16 +10,33 @@ parameters differ — in time order and turns them into state changes:
   model's ``F1``/``ALAG1`` for depot doses, else 1 and 0.
 - ADDL repeats the dose every II hours (lazily, so large ADDL costs nothing).
 - SS 1 replaces the state by the periodic steady state of the dose repeated every II (bolus,
-  infusion shorter, equal or longer than II — overlapping infusions keep running after the record),
-  SS 2 adds it to the current state; with ALAG the state is the one at phase II − ALAG of the
-  cycle. AMT 0, RATE > 0, II 0 with SS is a steady-state constant infusion: the state is set to the
-  steady state of that rate, which is then switched off, as NONMEM does.
+  infusion shorter, equal or longer than II — overlapping infusions keep running after the
+  record), SS 2 adds it to the current state (whose infusions and pending doses go on). With ALAG
+  the state is the one at phase II − ALAG of the cycle ("steady state is computed as if there
+  were no ALAG, then advanced to II − ALAG", NONMEM help, SS dose event record) and the record's
+  own dose enters at TIME + ALAG; a lag of II or more with SS is refused rather than guessed.
+  F applies to every implied dose, so a fixed-rate infusion is shortened to F·AMT/RATE in each
+  cycle, while a modelled duration (RATE -2) keeps DUR and carries F·AMT.
+- AMT 0, RATE > 0 (or RATE -1 with MRATE), II 0 with SS is a steady-state constant infusion: the
+  state is set to (SS 1) or increased by (SS 2) the steady state of that rate, and the infusion
+  "terminates at the event time of the SS dose record" (NONMEM help, SS dose event record). F does
+  not apply to it ("bioavailability fractions apply to all types of doses except continuous
+  steady-state infusions", PREDPP guide). RATE -2 cannot describe one and is refused.
 - Records at equal times are processed in file order; doses implied by ADDL or ALAG and infusion
-  ends at a time are processed before the records at that time (NONMEM and mrgsolve's default).
-- A reset (EVID 3/4, or SS 1) empties every compartment and stops running infusions; doses still
-  to come from ADDL stay scheduled.
+  ends at a time are processed before the records at that time (NONMEM and mrgsolve's default), so
+  an observation at the time a lagged dose enters sees it.
+- SS 1 "zeroes out" the amounts from prior dose records and cancels "infusions in progress or
+  pending additional doses" (NONMEM help, SS data item); doses still waiting for their lag time
+  are cancelled too, being amounts from prior dose records. A reset (EVID 3, and EVID 4 before
+  its dose) re-initialises the system, which the same help describes as the total form of that
+  reset: it empties every compartment, stops running infusions and cancels pending ADDL and lagged
+  doses. The ADDL doses of an EVID 4 record are plain doses: only the record itself resets. EVID 4
+  with SS 1 is the same as EVID 1 with SS 1; with SS 2 the reset leaves nothing to add to.
 - Covariates and per-record parameters act from their record on (last observation carried
-  forward), so a falling creatinine clearance changes clearance from that time.
+  forward), so a falling creatinine clearance changes clearance from that time. This is the
+  project's contract; NONMEM's own default computes each advance with the values of the record
+  that ends it (mrgsolve's ``nocb``), so over the one interval that ends at a record carrying a new
+  value the two conventions differ. An EVID 2 record changes covariates without a dose.
 
 Outputs are either the EVID 0 records (dataset mode) or a regular time grid (regimen mode), in
 which case the grid points between two events are evaluated in blocks from the segment's start
@@ -230,6 +247,7 @@ class EventEngine:
         self._queue: list[tuple[float, int, int, str, object]] = []
         self._seq = 0
         self._serial = 0
+        self._epoch = 0
         self.grid = grid
         self.sink = sink
         self.next_output = 0
@@ -251,10 +269,12 @@ class EventEngine:
                 left -= 1
             elif kind == "dose":
                 assert isinstance(payload, tuple)
-                dose, remaining = payload
+                dose, remaining, epoch = payload
+                if epoch != self._epoch:
+                    continue  # cancelled by a reset or an SS 1 dose since it was scheduled
                 self._start(dose, time)
                 if remaining > 0:
-                    self._push(time + dose.ii, 0, "dose", (dose, remaining - 1))
+                    self._push(time + dose.ii, 0, "dose", (dose, remaining - 1, epoch))
             elif kind == "end":
                 assert isinstance(payload, int)
                 if self.infusions.pop(payload, None) is not None:
@@ -329,9 +349,11 @@ class EventEngine:
             self._dose_record(record)
 
     def _reset(self) -> None:
+        """Empty every compartment, stop running infusions, cancel pending (ADDL, lagged) doses."""
         self.x = np.zeros_like(self.x)
         self.infusions.clear()
         self._rates = None
+        self._epoch += 1
 
     def _uniform(self, values: FloatArray | float, what: str) -> float:
         array = np.asarray(values, dtype=float)
@@ -376,17 +398,17 @@ class EventEngine:
     def _dose_record(self, record: Record) -> None:
         dose = self._realise(record)
         if record.ss in (1, 2):
-            if record.amt == 0 and record.rate > 0 and record.ii == 0:
+            if record.amt == 0 and (record.rate > 0 or record.rate == -1) and record.ii == 0:
                 self._constant_steady_state(dose, record)
                 return
             self._steady_state(dose, record)
         first = record.time + dose.lag
         if dose.lag > 0:
-            self._push(first, 0, "dose", (dose, record.addl))
+            self._push(first, 0, "dose", (dose, record.addl, self._epoch))
             return
         self._start(dose, record.time)
         if record.addl > 0:
-            self._push(first + record.ii, 0, "dose", (dose, record.addl - 1))
+            self._push(first + record.ii, 0, "dose", (dose, record.addl - 1, self._epoch))
 
     def _start(self, dose: _Dose, time: float) -> None:
         if dose.rate is None:
@@ -412,7 +434,8 @@ class EventEngine:
 
     def _constant_steady_state(self, dose: _Dose, record: Record) -> None:
         rates = np.zeros((self.subjects, len(self.active)))
-        rates[:, dose.index] = record.rate
+        # F does not apply to a steady-state constant infusion (PREDPP guide); RATE -1 reads MRATE.
+        rates[:, dose.index] = record.mrate if record.rate == -1 else record.rate
         state = self.current.constant_input_state(rates)
         if record.ss == 1:
             self._reset()
