@@ -58,6 +58,7 @@ def create_services(
     calculator: DoseCalculator | None = None,
     clock: Callable[[], datetime] | None = None,
     migrate: bool = False,
+    preload: bool = False,
 ) -> Services:
     """Build the services from settings; tests may pass their own engine, calculator or clock.
 
@@ -65,14 +66,22 @@ def create_services(
     ----------
     migrate
         Bring the database to the newest schema first (``anakinra db upgrade`` does the same).
+    preload
+        Read the packaged protocols now rather than on the first request (a server does this,
+        so that the first requests after a start do not all read them at once).
     """
-    engine = engine or create_database_engine(settings.database_url)
+    engine = engine or create_database_engine(
+        settings.database_url, pool_size=settings.database_pool_size
+    )
     if migrate:
         upgrade_database(engine)
+    calculator = calculator or CoreCalculator()
+    if preload:
+        calculator.list_protocol_infos()
     return Services(
         settings=settings,
         engine=engine,
-        calculator=calculator or CoreCalculator(),
+        calculator=calculator,
         hasher=PasswordHasher(
             time_cost=settings.argon2_time_cost,
             memory_cost=settings.argon2_memory_cost_kib,

@@ -1,7 +1,10 @@
 """Settings, read once from the environment (``ANAKINRA_*``) by pydantic-settings.
 
 ``ANAKINRA_DATABASE_URL`` names the database (default: the embedded SQLite file
-``anakinra.sqlite3`` in the working directory). Outside ``dev`` a placeholder secret key is
+``anakinra.sqlite3`` in the working directory); ``ANAKINRA_DATABASE_POOL_SIZE`` caps the
+PostgreSQL connections of one server process (default 4: a process runs Python one thread at
+a time, so more transactions at once only make threads contend; ``bench/api_load.py``
+measures it). Outside ``dev`` a placeholder secret key is
 refused, so that tokens cannot be forged with a value published in this repository.
 
 >>> Settings.model_fields["database_url"].default
@@ -34,6 +37,7 @@ class Settings(BaseSettings):
 
     environment: Literal["dev", "test", "production"] = "dev"
     database_url: str = "sqlite:///anakinra.sqlite3"
+    database_pool_size: int = Field(default=4, gt=0)
     secret_key: SecretStr = SecretStr("change-me")
     access_token_minutes: int = Field(default=60, gt=0)
     session_minutes: int = Field(default=480, gt=0)

@@ -17,7 +17,7 @@ from anakinra_iv.interop.course import Course, CourseObservation, CoursePatient
 from anakinra_iv.interop.fhir_client import get_remote_resource, push_bundle
 from anakinra_iv.interop.fhir_export import create_course_bundle, write_bundle_json, write_ndjson
 from anakinra_iv.interop.fhir_import import read_fhir_text
-from anakinra_iv.web.course_data import import_batch, load_course
+from anakinra_iv.workflow.course import get_patient_course, import_batch
 from tests.interop.conftest import T0, make_course
 from tests.interop.fake_fhir_server import TestClient, create_fake_fhir_server
 from tests.workflow_support.fixtures import Ward, start_running
@@ -80,7 +80,7 @@ def test_push_to_fhir_server_and_read_back(course: Course) -> None:
 def _stored_course(ward: Ward) -> Course:
     start_running(ward)
     ward.clock.advance(hours=2)
-    return load_course(ward.services, ward.users["admin"], ward.patient_id)
+    return get_patient_course(ward.uow(), ward.users["admin"], ward.patient_id)
 
 
 def test_stored_course_exports_with_its_order_bag_and_segment(sqlite_ward: Ward) -> None:
@@ -111,14 +111,14 @@ def test_import_into_the_database_is_all_or_nothing(sqlite_ward: Ward) -> None:
     }
     bad = dict(lab, code={"coding": [{"system": "http://loinc.org", "code": "1975-2"}]})
     lines = [json.dumps(lab), json.dumps(bad)]
-    before = load_course(ward.services, ward.users["admin"], ward.patient_id).observations
+    before = get_patient_course(ward.uow(), ward.users["admin"], ward.patient_id).observations
     with pytest.raises(AnakinraError, match="line 2"):
         batch = read_fhir_text("\n".join(lines))
     batch = read_fhir_text(lines[0])
     result = import_batch(
-        ward.services, ward.users["nurse"], batch, ward.clock(), patient_id=ward.patient_id
+        batch, ward.users["nurse"], ward.uow(), ward.clock(), patient_id=ward.patient_id
     )
-    after = load_course(ward.services, ward.users["admin"], ward.patient_id).observations
+    after = get_patient_course(ward.uow(), ward.users["admin"], ward.patient_id).observations
     assert len(after) == len(before) + 1 == len(before) + len(result.observation_ids)
     ferritin = [o for o in after if o.code == "2276-4"]
     assert [(o.value, o.unit) for o in ferritin] == [(2400.0, "ng/mL")]
@@ -139,12 +139,12 @@ def test_failure_while_storing_rolls_back_the_whole_batch(sqlite_ward: Ward) -> 
         for when in ("2026-01-05T06:00:00Z", future)
     ]
     batch = read_fhir_text("\n".join(json.dumps(r) for r in resources))
-    before = len(load_course(ward.services, ward.users["admin"], ward.patient_id).observations)
+    before = len(get_patient_course(ward.uow(), ward.users["admin"], ward.patient_id).observations)
     with pytest.raises(AnakinraError, match="collected_at"):
         import_batch(
-            ward.services, ward.users["nurse"], batch, ward.clock(), patient_id=ward.patient_id
+            batch, ward.users["nurse"], ward.uow(), ward.clock(), patient_id=ward.patient_id
         )
-    after = len(load_course(ward.services, ward.users["admin"], ward.patient_id).observations)
+    after = len(get_patient_course(ward.uow(), ward.users["admin"], ward.patient_id).observations)
     assert after == before
 
 
@@ -162,9 +162,9 @@ def test_new_patient_is_created_from_the_bundle(sqlite_ward: Ward) -> None:
     batch = read_fhir_text(
         json.dumps({"resourceType": "Bundle", "type": "collection", "entry": keep})
     )
-    result = import_batch(ward.services, ward.users["prescriber"], batch, ward.clock())
+    result = import_batch(batch, ward.users["prescriber"], ward.uow(), ward.clock())
     assert result.created_patient and result.patient_id != ward.patient_id
-    copy = load_course(ward.services, ward.users["admin"], result.patient_id)
+    copy = get_patient_course(ward.uow(), ward.users["admin"], result.patient_id)
     assert copy.patient.mrn == "MRN-0002"
     assert {o.code for o in copy.observations} == {o.code for o in stored.observations}
 

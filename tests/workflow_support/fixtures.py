@@ -191,6 +191,7 @@ def administer(ward: Ward, order_id: int, event: str, **kwargs: object):  # type
         RecordAdministration(ward.users["nurse"], order_id, event, **kwargs),  # type: ignore[arg-type]
         ward.uow(),
         ward.clock(),
+        ward.services.calculator,
     )
 
 

@@ -22,9 +22,8 @@ from anakinra_iv.interop.fhir_import import read_fhir_text
 from anakinra_iv.protocol import Protocol, get_protocol, read_protocol_file
 from anakinra_iv.reports.course_report import write_course_report
 from anakinra_iv.reports.protocol_documents import write_protocol_documents
-from anakinra_iv.web.course_data import import_batch, load_course
-from anakinra_iv.web.report_data import load_report_data
-from anakinra_iv.web.routes_reports import REPORT_SEED
+from anakinra_iv.workflow.course import get_patient_course, import_batch
+from anakinra_iv.workflow.report import REPORT_SEED, get_report_data
 
 __all__ = ["fhir_app", "register"]
 
@@ -60,7 +59,7 @@ def export_command(
     """Export a patient's course as one FHIR R4 Bundle (or NDJSON when FILE ends in .ndjson)."""
     with reporting_problems():
         services = _services()
-        course = load_course(services, _user_id(services, user), patient)
+        course = get_patient_course(services.new_uow(), _user_id(services, user), patient)
         if out.suffix == ".ndjson":
             text = write_ndjson(course)
         else:
@@ -86,7 +85,7 @@ def import_command(
         batch = read_fhir_text(file.read_text(encoding="utf-8"))
         services = _services()
         result = import_batch(
-            services, _user_id(services, user), batch, services.now(), patient_id=patient
+            batch, _user_id(services, user), services.new_uow(), services.now(), patient_id=patient
         )
     print_json(
         {
@@ -107,8 +106,12 @@ def report_command(
     with reporting_problems():
         services = _services()
         now = services.now()
-        data = load_report_data(
-            services, _user_id(services, user), patient, now, np.random.default_rng(REPORT_SEED)
+        data = get_report_data(
+            services.new_uow(),
+            _user_id(services, user),
+            patient,
+            now,
+            np.random.default_rng(REPORT_SEED),
         )
         path = write_course_report(data, out)
     print_json({"patient": patient, "out": str(path)})

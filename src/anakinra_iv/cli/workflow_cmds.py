@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import tempfile
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -13,6 +14,7 @@ from anakinra_iv.bootstrap import Services, create_services
 from anakinra_iv.cli._output import OutputFormat, exit_with_problems, print_json, reporting_problems
 from anakinra_iv.config import Settings, get_settings
 from anakinra_iv.records.backup import restore_backup, write_backup
+from anakinra_iv.records.database import is_in_memory_sqlite
 from anakinra_iv.records.migrate import get_current_revision, upgrade_database
 from anakinra_iv.workflow import queries
 from anakinra_iv.workflow.commands import AddUser
@@ -20,7 +22,10 @@ from anakinra_iv.workflow.demo import DEMO_USERS, seed_demo_ward
 from anakinra_iv.workflow.roles import read_roles
 from anakinra_iv.workflow.services import add_user
 
-__all__ = ["register"]
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+__all__ = ["create_server_app", "register"]
 
 DEMO_PASSWORD = "demo-password"
 
@@ -47,6 +52,15 @@ def serve(
     ] = False,
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.", min=1, max=65535)] = 8000,
+    workers: Annotated[
+        int,
+        typer.Option(
+            help="Server processes. More than one suits PostgreSQL; on a SQLite file the "
+            "processes take turns at the file's write lock.",
+            min=1,
+            max=64,
+        ),
+    ] = 1,
 ) -> None:
     """Start the web app (API at /api, OpenAPI at /openapi.json)."""
     import uvicorn
@@ -56,7 +70,7 @@ def serve(
     if demo:
         folder = Path(tempfile.mkdtemp(prefix="anakinra-demo-"))
         settings = Settings(environment="dev", database_url=f"sqlite:///{folder / 'demo.sqlite3'}")
-        services = create_services(settings, migrate=True)
+        services = create_services(settings, migrate=True, preload=True)
         seed_demo_ward(
             services.new_uow,
             services.hasher,
@@ -68,9 +82,40 @@ def serve(
         typer.echo(f"demo database: {folder / 'demo.sqlite3'}", err=True)
         typer.echo(f"demo users: {', '.join(DEMO_USERS)}; password '{DEMO_PASSWORD}'", err=True)
     else:
-        services = create_services(_settings(), migrate=True)
-    typer.echo(f"serving on http://{host}:{port}/", err=True)
-    uvicorn.run(create_app(services), host=host, port=port, log_level="warning")
+        settings = _settings()
+        services = create_services(settings, migrate=True, preload=True)
+    if workers > 1 and is_in_memory_sqlite(settings.database_url):
+        exit_with_problems(
+            [
+                f"'--workers' {workers}: an in-memory SQLite database cannot be shared "
+                "between processes; use a file or PostgreSQL"
+            ]
+        )
+    typer.echo(f"serving on http://{host}:{port}/ with {workers} process(es)", err=True)
+    if workers == 1:
+        uvicorn.run(create_app(services), host=host, port=port, log_level="warning")
+        return
+    services.engine.dispose()
+    # Each process reads its settings from the environment: give them this process's database
+    # and key, so that a token signed by one process is accepted by the others.
+    os.environ["ANAKINRA_DATABASE_URL"] = settings.database_url
+    os.environ["ANAKINRA_ENVIRONMENT"] = settings.environment
+    os.environ["ANAKINRA_SECRET_KEY"] = settings.secret_key.get_secret_value()
+    uvicorn.run(
+        "anakinra_iv.cli.workflow_cmds:create_server_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="warning",
+    )
+
+
+def create_server_app() -> FastAPI:
+    """The app of one server process, on the environment's settings, protocols preloaded."""
+    from anakinra_iv.web.app import create_app
+
+    return create_app(create_services(get_settings(), preload=True))
 
 
 def db_upgrade() -> None:

@@ -39,6 +39,7 @@ __all__ = [
     "EXPORTED_TYPES",
     "create_course_bundle",
     "create_course_resources",
+    "get_record_reference",
     "get_resource",
     "write_bundle_json",
     "write_ndjson",
@@ -140,6 +141,38 @@ def get_resource(course: Course, resource_type: str, resource_id: str) -> Resour
         field="id",
         value=resource_id,
     )
+
+
+def _number(text: str, what: str) -> int:
+    if not text.isdigit():
+        raise UnknownItem(f"{what} is not a record of this server", field="id", value=text)
+    return int(text)
+
+
+def get_record_reference(resource_type: str, resource_id: str) -> tuple[str, int]:
+    """The stored record (``patient``, ``observation``, ``order`` or ``bag``) and its id that an
+    exported resource id comes from.
+
+    >>> get_record_reference("MedicationAdministration", "4-2")
+    ('order', 4)
+    >>> get_record_reference("Provenance", "bag-7-check")
+    ('bag', 7)
+    """
+    what = f"{resource_type}/{resource_id}"
+    head, _, tail = resource_id.partition("-")
+    if resource_type == "Patient":
+        return "patient", _number(resource_id, what)
+    if resource_type == "Observation":
+        return "observation", _number(resource_id, what)
+    if resource_type == "MedicationRequest":
+        return "order", _number(resource_id, what)
+    if resource_type == "MedicationAdministration":
+        return "order", _number(head, what)
+    if resource_type in ("Medication", "MedicationDispense"):
+        return "bag", _number(resource_id, what)
+    if resource_type == "Provenance" and head in ("order", "bag"):
+        return head, _number(tail.partition("-")[0], what)
+    raise UnknownItem(f"{what} is not served here", field="type", value=resource_type)
 
 
 def _plain(resource: Resource) -> dict[str, object]:

@@ -6,9 +6,12 @@ before it, so that changing, removing or reordering any stored event breaks the 
     hash(n) = sha256(canonical_json({seq, occurred_at, actor, action, entity_type, entity_id,
                                      old_value, new_value, reason, prev_hash = hash(n - 1)}))
 
-The first event chains from :data:`GENESIS_HASH`. Appending locks the single ``audit_head`` row,
-so concurrent transactions queue instead of forking the chain. This module offers no way to
-update or delete an event, and database triggers refuse both.
+The first event chains from :data:`GENESIS_HASH`. Events appended in a transaction are chained
+when it commits: the single ``audit_head`` row is locked just before the commit, so concurrent
+transactions queue for it instead of forking the chain, and each holds it only for the few
+statements that write its events (not for the rest of its work). Entity rows are always flushed,
+and so locked, before the head. This module offers no way to update or delete an event, and
+database triggers refuse both.
 
 >>> text = '{"prev_hash":"' + GENESIS_HASH + '","seq":1}'
 >>> calculate_event_hash({"seq": 1, "prev_hash": GENESIS_HASH}) == (
@@ -132,20 +135,56 @@ def _hashed_fields(row: AuditEvent) -> dict[str, Any]:
     }
 
 
+_PENDING = "anakinra_iv.audit.pending"
+"""Key of a session's ``info`` under which events wait for the commit."""
+
+
+@event.listens_for(Session, "before_commit")
+def _write_pending(session: Session) -> None:
+    """Chain the session's waiting events: lock the head, number, link and hash them."""
+    pending: list[AuditEvent] | None = session.info.get(_PENDING)
+    if not pending:
+        return
+    rows = list(pending)
+    pending.clear()
+    session.flush()  # entity rows are locked before the audit head, always in that order
+    head = session.execute(
+        select(AuditHead)
+        .where(AuditHead.id == 1)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).scalar_one()
+    for row in rows:
+        row.seq = head.last_seq + 1
+        row.prev_hash = head.last_hash
+        row.hash = calculate_event_hash(_hashed_fields(row))
+        session.add(row)
+        head.last_seq = row.seq
+        head.last_hash = row.hash
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_pending(session: Session) -> None:
+    """A rollback discards the waiting events with everything else."""
+    pending: list[AuditEvent] | None = session.info.get(_PENDING)
+    if pending:
+        pending.clear()
+
+
 class AuditLog:
     """Append to, read and check the audit trail inside one session (one transaction)."""
 
     def __init__(self, session: Session) -> None:
         self._session = session
+        self._pending: list[AuditEvent] = session.info.setdefault(_PENDING, [])
 
     def append(self, entry: AuditEntry, *, now: datetime) -> AuditEvent:
-        """Add one event at the end of the chain, time-stamped ``now`` (the server's clock)."""
-        self._session.flush()  # entity rows are locked before the audit head, always in that order
-        head = self._session.execute(
-            select(AuditHead).where(AuditHead.id == 1).with_for_update()
-        ).scalar_one()
+        """Record one event, time-stamped ``now`` (the server's clock), at the next commit.
+
+        The event joins the end of the chain when the session commits; its ``seq``,
+        ``prev_hash`` and ``hash`` are set then. A rollback discards it with everything else.
+        """
         row = AuditEvent(
-            seq=head.last_seq + 1,
             occurred_at=now.astimezone(UTC),
             actor=entry.actor,
             action=entry.action,
@@ -154,13 +193,8 @@ class AuditLog:
             old_value=dump_canonical_json(entry.old_value),
             new_value=dump_canonical_json(entry.new_value),
             reason=entry.reason,
-            prev_hash=head.last_hash,
         )
-        row.hash = calculate_event_hash(_hashed_fields(row))
-        self._session.add(row)
-        head.last_seq = row.seq
-        head.last_hash = row.hash
-        self._session.flush()
+        self._pending.append(row)
         return row
 
     def list_events(

@@ -17,7 +17,7 @@ from types import TracebackType
 from typing import Self
 
 from sqlalchemy import Engine
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from anakinra_iv.errors import ConflictError
@@ -82,7 +82,7 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
     """A unit of work over a SQLAlchemy session; a stale versioned row becomes ConflictError."""
 
     def __init__(self, engine: Engine) -> None:
-        self._factory = sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
+        self._engine = engine
         self._session: Session | None = None
 
     @property
@@ -93,7 +93,7 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
         return self._session
 
     def __enter__(self) -> Self:
-        session = self._factory()
+        session = Session(bind=self._engine, expire_on_commit=False, autoflush=True)
         self._session = session
         self.users = UserRepository(session)
         self.approvals = ApprovalRepository(session)

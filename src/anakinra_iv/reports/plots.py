@@ -16,15 +16,23 @@ from matplotlib.figure import Figure
 
 from anakinra_iv.reports.course_data import CourseReportData, LabSeries, PkBand, ReportSegment
 
-__all__ = ["plot_course_timeline", "plot_pk_band"]
+__all__ = ["IMAGE_FORMATS", "plot_course_timeline", "plot_pk_band"]
 
 _MARKERS = ("o", "s", "^", "D", "v", "x", "P")
 _STYLES = ("-", "--", "-.", ":")
 
 
-def _png(figure: Figure) -> bytes:
+IMAGE_FORMATS = ("png", "svg")
+"""The image formats a figure is written in."""
+
+
+def _png(figure: Figure, image_format: str = "png") -> bytes:
+    if image_format not in IMAGE_FORMATS:
+        raise ValueError(
+            f"'format' must be one of {', '.join(IMAGE_FORMATS)} (got {image_format!r})"
+        )
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=130)
+    figure.savefig(buffer, format=image_format, dpi=130)
     return buffer.getvalue()
 
 
@@ -95,8 +103,8 @@ def _lab_panel(axes: Axes, series: LabSeries, index: int) -> None:
     axes.grid(alpha=0.3)
 
 
-def plot_course_timeline(data: CourseReportData) -> bytes:
-    """The dose timeline over the laboratory panels, one shared time axis; PNG bytes."""
+def plot_course_timeline(data: CourseReportData, image_format: str = "png") -> bytes:
+    """The dose timeline over the laboratory panels, one shared time axis; PNG (or SVG) bytes."""
     panels = [s for s in data.labs if s.points]
     figure = Figure(figsize=(8.5, 2.0 + 1.3 * (len(panels) + 1)), layout="constrained")
     axes = figure.subplots(len(panels) + 1, 1, sharex=True, squeeze=False)[:, 0]
@@ -106,11 +114,14 @@ def plot_course_timeline(data: CourseReportData) -> bytes:
         _lab_panel(axes[index + 1], series, index)
     axes[-1].set_xlabel("date and time (UTC)")
     _date_axis(axes[-1])
-    return _png(figure)
+    return _png(figure, image_format)
 
 
-def plot_pk_band(band: PkBand, segments: tuple[ReportSegment, ...]) -> bytes:
-    """The predicted concentration: 5th-95th percentile band (grey) and median (black); PNG."""
+def plot_pk_band(
+    band: PkBand, segments: tuple[ReportSegment, ...], image_format: str = "png"
+) -> bytes:
+    """The predicted concentration: 5th-95th percentile band (grey) and median (black); PNG
+    (or SVG)."""
     figure = Figure(figsize=(8.5, 3.2), layout="constrained")
     axes = figure.subplots()
     times = [_num(t) for t in band.times]
@@ -129,4 +140,4 @@ def plot_pk_band(band: PkBand, segments: tuple[ReportSegment, ...]) -> bytes:
     axes.grid(alpha=0.3)
     axes.legend(loc="upper right", fontsize=7)
     _date_axis(axes)
-    return _png(figure)
+    return _png(figure, image_format)

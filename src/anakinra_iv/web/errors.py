@@ -25,7 +25,12 @@ from anakinra_iv.errors import (
     list_problems,
 )
 from anakinra_iv.workflow.auth import AccountLocked, AuthenticationFailed
-from anakinra_iv.workflow.services import RateNotVerified, VerificationMismatch
+from anakinra_iv.workflow.services import (
+    PumpAlertNotAcknowledged,
+    PumpProgrammeRefused,
+    RateNotVerified,
+    VerificationMismatch,
+)
 
 __all__ = ["ERROR_TABLE", "describe_error", "install_error_handlers"]
 
@@ -38,6 +43,8 @@ ERROR_TABLE: tuple[tuple[type[AnakinraError], int, str], ...] = (
     (InvalidTransition, 409, "invalid_transition"),
     (VerificationMismatch, 422, "verification_mismatch"),
     (RateNotVerified, 422, "rate_not_verified"),
+    (PumpProgrammeRefused, 422, "pump_hard_stop"),
+    (PumpAlertNotAcknowledged, 422, "pump_alert_unacknowledged"),
     (DoseLimitExceeded, 422, "dose_limit_exceeded"),
     (OverrideRequired, 422, "override_required"),
     (ProtocolError, 422, "protocol_error"),

@@ -14,19 +14,19 @@ from fastapi.responses import Response
 from fhir.resources.R4B.resource import Resource
 
 from anakinra_iv.errors import AnakinraError, PermissionDenied, UnknownItem
-from anakinra_iv.interop.course import CourseAuditEvent
 from anakinra_iv.interop.fhir_export import (
     EXPORTED_TYPES,
     create_course_bundle,
+    get_record_reference,
     get_resource,
     write_bundle_json,
 )
 from anakinra_iv.interop.fhir_mapping import create_audit_event
-from anakinra_iv.web.course_data import find_patient_id, load_course
 from anakinra_iv.web.deps import CurrentUser, ServicesDep
 from anakinra_iv.web.routes_reports import router as reports_router
 from anakinra_iv.workflow import queries
 from anakinra_iv.workflow.auth import AuthenticationFailed
+from anakinra_iv.workflow.course import create_course_audit_event, get_patient_course
 
 __all__ = ["router"]
 
@@ -63,7 +63,7 @@ def read_everything(
 ) -> Response:
     """The patient's course as one Bundle."""
     try:
-        course = load_course(services, user.user_id, patient_id)
+        course = get_patient_course(services.new_uow(), user.user_id, patient_id)
         bundle = create_course_bundle(course, base_url=_base(request), timestamp=services.now())
     except AnakinraError as error:
         return _failure(error)
@@ -86,15 +86,13 @@ def read_resource(
             )
             if not events or events[0].seq != seq:
                 raise UnknownItem(f"AuditEvent/{resource_id} does not exist", field="id")
-            e = events[0]
-            resource = create_audit_event(
-                CourseAuditEvent(
-                    e.seq, e.occurred_at, e.actor, e.action, e.entity_type, e.entity_id, e.reason
-                )
-            )
+            resource = create_audit_event(create_course_audit_event(events[0]))
         else:
-            patient_id = find_patient_id(services, user.user_id, resource_type, resource_id)
-            course = load_course(services, user.user_id, patient_id)
+            record, record_id = get_record_reference(resource_type, resource_id)
+            patient_id = queries.find_patient_id(
+                services.new_uow(), user.user_id, record, record_id
+            )
+            course = get_patient_course(services.new_uow(), user.user_id, patient_id)
             resource = get_resource(course, resource_type, resource_id)
     except AnakinraError as error:
         return _failure(error)

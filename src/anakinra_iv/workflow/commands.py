@@ -22,6 +22,8 @@ __all__ = [
     "Prescribe",
     "RecordAdministration",
     "RecordObservation",
+    "RecordPatientObservations",
+    "RequestRecommendation",
     "VerifyOrder",
 ]
 
@@ -49,17 +51,22 @@ class ApproveProtocol:
 
 @dataclass(frozen=True)
 class CreatePatient:
-    """Register a patient with the first weight (and creatinine) observation."""
+    """Register a patient with the first weight (and creatinine) observation.
+
+    ``weight`` is required to register; ``weight_collected_at`` is when it was measured
+    (default: the time of registration).
+    """
 
     user_id: int
     mrn: str
     name: str
     birth_date: date
     sex: str
-    weight: Quantity
+    weight: Quantity | None
     creatinine: Quantity | None = None
     height: Quantity | None = None
     renal_replacement: str = "none"
+    weight_collected_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -72,6 +79,32 @@ class RecordObservation:
     collected_at: datetime
     code: str | None = None
     name: str | None = None
+
+
+@dataclass(frozen=True)
+class RecordPatientObservations:
+    """Observations of one patient stored together, all or nothing.
+
+    The patient is ``patient_id``, or ``patient`` matched by MRN (birth date and sex must agree;
+    its weight is then stored as an observation), or ``patient`` registered when its MRN is new.
+    ``label`` names where the patient came from (e.g. "entry 1 (Patient)") in error messages.
+    The ``patient_id`` and ``user_id`` of each observation are the batch's.
+    """
+
+    user_id: int
+    observations: tuple[RecordObservation, ...]
+    patient_id: int | None = None
+    patient: CreatePatient | None = None
+    label: str = "patient"
+
+
+@dataclass(frozen=True)
+class RequestRecommendation:
+    """A prescriber asks for the protocol's recommendation from the stored observations."""
+
+    user_id: int
+    patient_id: int
+    protocol_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -140,7 +173,12 @@ class CheckBag:
 
 @dataclass(frozen=True)
 class RecordAdministration:
-    """A nursing event on the infusion: a new constant-rate segment starts at ``at``."""
+    """A nursing event on the infusion: a new constant-rate segment starts at ``at``.
+
+    ``pump_rate`` is the volume rate (mL/h) keyed into the pump, checked against the drug
+    library; without it the programme is the one the system shows. A soft alert of that check
+    needs ``acknowledge_pump_alerts``.
+    """
 
     user_id: int
     order_id: int
@@ -149,3 +187,5 @@ class RecordAdministration:
     bag_id: int | None = None
     rate: Quantity | None = None
     reason: str | None = None
+    pump_rate: Quantity | None = None
+    acknowledge_pump_alerts: bool = False

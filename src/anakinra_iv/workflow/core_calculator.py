@@ -15,11 +15,22 @@ the core's values.
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
+from typing import Any
 
-from anakinra_iv.compounding import calculate_bag, create_label, summarise_bag, summarise_plan
-from anakinra_iv.dosing import DosePlan, calculate_dose_plan, create_patient
-from anakinra_iv.errors import InvalidInput
+from anakinra_iv.assessment import InfusionPeriod, Observation, create_observation
+from anakinra_iv.compounding import (
+    calculate_bag,
+    check_pump_programme,
+    create_label,
+    get_pump_entry,
+    summarise_bag,
+    summarise_plan,
+)
+from anakinra_iv.dosing import DosePlan, Patient, calculate_dose_plan, create_patient
+from anakinra_iv.dosing.recommendation import create_recommendation, summarise_recommendation
+from anakinra_iv.errors import AnakinraError, InvalidInput
 from anakinra_iv.protocol import Protocol, get_protocol, list_protocols
 from anakinra_iv.workflow.ports import (
     BagResult,
@@ -27,6 +38,10 @@ from anakinra_iv.workflow.ports import (
     PlanRequest,
     PlanResult,
     ProtocolInfo,
+    PumpFinding,
+    PumpRequest,
+    PumpVerdict,
+    ReviewRequest,
 )
 
 __all__ = ["CoreCalculator"]
@@ -45,7 +60,7 @@ def _info(protocol: Protocol) -> ProtocolInfo:
 class CoreCalculator:
     """The clinical core behind the workflow's port."""
 
-    def _plan(self, request: PlanRequest) -> tuple[Protocol, DosePlan]:
+    def _patient(self, request: PlanRequest) -> tuple[Protocol, Patient]:
         protocol = get_protocol(request.protocol_id, request.protocol_version)
         if protocol.regimen_kind != "continuous":
             raise InvalidInput(
@@ -62,6 +77,10 @@ class CoreCalculator:
             height=request.height,
             renal_replacement=request.renal_replacement,
         )
+        return protocol, patient
+
+    def _plan(self, request: PlanRequest) -> tuple[Protocol, DosePlan]:
+        protocol, patient = self._patient(request)
         plan = calculate_dose_plan(
             protocol,
             patient,
@@ -127,3 +146,47 @@ class CoreCalculator:
             checked_by=bag.checked_by,
         )
         return label.lines
+
+    def calculate_review(self, request: ReviewRequest, *, now: datetime) -> dict[str, Any]:
+        """Advice and dose plan from ``create_recommendation``, as ``summarise_recommendation``
+        shows it (:mod:`anakinra_iv.dosing.recommendation`).
+
+        Observations the catalogue cannot read are left out and listed under ``not_read``.
+        """
+        protocol, patient = self._patient(request.plan)
+        observations: list[Observation] = []
+        not_read: list[str] = []
+        for key, value, at in request.observations:
+            try:
+                observations.append(create_observation(key, value, collected_at=at))
+            except AnakinraError:
+                not_read.append(f"{key} {value}")
+        recommendation = create_recommendation(
+            protocol,
+            patient,
+            observations,
+            step=request.step,
+            at=now,
+            history=tuple(InfusionPeriod(step, at) for step, at in request.history),
+        )
+        summary = summarise_recommendation(recommendation, protocol)
+        summary["not_read"] = not_read
+        shown: dict[str, Any] = json.loads(json.dumps(summary, default=str))
+        return shown
+
+    def check_pump_programme(self, request: PumpRequest) -> PumpVerdict:
+        """The check against the drug-library entry of the protocol's first care area."""
+        protocol = get_protocol(request.protocol_id, request.protocol_version)
+        care_area = protocol.pump.care_areas[0]
+        check = check_pump_programme(
+            get_pump_entry(protocol, care_area),
+            rate_mg_per_h=request.rate,
+            rate_ml_per_h=request.pump_rate,
+            concentration=request.concentration,
+            weight=request.weight,
+        )
+        return PumpVerdict(
+            check.status,
+            care_area,
+            tuple(PumpFinding(f.severity, f.field, f.message) for f in check.findings),
+        )

@@ -134,7 +134,10 @@ def seed_demo_ward(
     )
     check_bag(CheckBag(ids["pharmacist2"], bag.id), new_uow(), now)
     record_administration(
-        RecordAdministration(ids["nurse"], order.id, "start", now, bag.id), new_uow(), now
+        RecordAdministration(ids["nurse"], order.id, "start", now, bag.id),
+        new_uow(),
+        now,
+        calculator,
     )
     prescribe(
         Prescribe(ids["prescriber"], patient_ids[1], DEMO_PROTOCOL, step=2),

@@ -20,6 +20,10 @@ __all__ = [
     "PlanRequest",
     "PlanResult",
     "ProtocolInfo",
+    "PumpFinding",
+    "PumpRequest",
+    "PumpVerdict",
+    "ReviewRequest",
 ]
 
 
@@ -110,6 +114,60 @@ class ProtocolInfo:
     site_decisions: int
 
 
+@dataclass(frozen=True)
+class ReviewRequest:
+    """What a review reads: the patient (as for a plan), the stored observations as
+    ``(code or name, "value unit", collected_at)``, the current step and the steps run since
+    ``(step, started_at)``."""
+
+    plan: PlanRequest
+    observations: tuple[tuple[str, str, datetime], ...]
+    step: int | None = None
+    history: tuple[tuple[int, datetime], ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        """The inputs as JSON, stored with the recommendation as shown."""
+        return {
+            **self.plan.to_json(),
+            "current_step": self.step,
+            "observations": [
+                {"code": code, "value": value, "collected_at": at.isoformat()}
+                for code, value, at in self.observations
+            ],
+            "history": [{"step": s, "started_at": at.isoformat()} for s, at in self.history],
+        }
+
+
+@dataclass(frozen=True)
+class PumpRequest:
+    """A pump programme to check against the protocol's drug-library entry."""
+
+    protocol_id: str
+    protocol_version: str
+    rate: Quantity
+    pump_rate: Quantity
+    concentration: Quantity
+    weight: Quantity | None = None
+
+
+@dataclass(frozen=True)
+class PumpFinding:
+    """One problem of a programme: ``hard`` or ``soft``, the field it concerns, the message."""
+
+    severity: str
+    field: str
+    message: str
+
+
+@dataclass(frozen=True)
+class PumpVerdict:
+    """``ok``, ``soft_alert`` (needs acknowledgement) or ``hard_stop`` (reprogram)."""
+
+    status: str
+    care_area: str
+    findings: tuple[PumpFinding, ...] = ()
+
+
 class DoseCalculator(Protocol):
     """The clinical core as the workflow uses it."""
 
@@ -133,4 +191,13 @@ class DoseCalculator(Protocol):
         self, request: PlanRequest, bag: LabelBag, *, patient_name: str, mrn: str
     ) -> tuple[str, ...]:
         """The lines of a bag label."""
+        ...
+
+    def calculate_review(self, request: ReviewRequest, *, now: datetime) -> dict[str, Any]:
+        """The protocol's recommendation at ``now`` (advice and the dose plan it implies), as
+        JSON."""
+        ...
+
+    def check_pump_programme(self, request: PumpRequest) -> PumpVerdict:
+        """The drug-library check of a pump programme."""
         ...

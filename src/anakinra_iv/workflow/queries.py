@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import text
 
+from anakinra_iv.errors import UnknownItem
 from anakinra_iv.records.audit import AuditChainReport
 from anakinra_iv.records.unit_of_work import SqlAlchemyUnitOfWork, UnitOfWork
 from anakinra_iv.units import Quantity
@@ -28,34 +29,28 @@ from anakinra_iv.workflow.views import (
 )
 
 __all__ = [
-    "BoardRow",
+    "RECORD_KINDS",
     "PatientDetail",
     "PharmacyQueue",
     "calculate_preview",
     "check_database",
+    "find_patient_id",
     "get_bag_label",
     "get_order",
     "get_patient",
     "get_user",
     "list_approvals",
     "list_audit_events",
-    "list_board",
     "list_patients",
     "list_pharmacy_queue",
     "list_users",
+    "read_patient_detail",
+    "read_patient_view",
     "verify_audit_chain",
 ]
 
-
-@dataclass(frozen=True)
-class BoardRow:
-    """One running (or ready) infusion on the ward board."""
-
-    order: OrderView
-    patient: PatientView
-    hung_bag: BagView | None
-    beyond_use_in_h: float | None
-    alerts: tuple[str, ...]
+RECORD_KINDS = ("patient", "observation", "order", "bag")
+"""The stored records whose patient :func:`find_patient_id` finds."""
 
 
 @dataclass(frozen=True)
@@ -76,7 +71,7 @@ class PharmacyQueue:
     to_check: tuple[BagView, ...]
 
 
-def _patient_view(uow: UnitOfWork, patient_id: int) -> PatientView:
+def read_patient_view(uow: UnitOfWork, patient_id: int) -> PatientView:
     patient = uow.patients.get(patient_id)
     observations = tuple(
         ObservationView.from_row(o) for o in uow.observations.list_for_patient(patient_id)
@@ -91,16 +86,40 @@ def get_order(uow: UnitOfWork, user_id: int, order_id: int) -> OrderView:
         return build_order_view(uow, uow.orders.get(order_id))
 
 
+def read_patient_detail(uow: UnitOfWork, patient_id: int) -> PatientDetail:
+    """A patient's record, read inside an open unit of work (the caller checked the user)."""
+    patient = read_patient_view(uow, patient_id)
+    orders = tuple(build_order_view(uow, o) for o in uow.orders.list_for_patient(patient_id))
+    recommendations = tuple(
+        RecommendationView.from_row(r) for r in uow.recommendations.list_for_patient(patient_id)
+    )
+    return PatientDetail(patient, orders, recommendations)
+
+
 def get_patient(uow: UnitOfWork, user_id: int, patient_id: int) -> PatientDetail:
     """A patient's record."""
     with uow:
         load_actor(uow, user_id, Action.READ)
-        patient = _patient_view(uow, patient_id)
-        orders = tuple(build_order_view(uow, o) for o in uow.orders.list_for_patient(patient_id))
-        recommendations = tuple(
-            RecommendationView.from_row(r) for r in uow.recommendations.list_for_patient(patient_id)
-        )
-        return PatientDetail(patient, orders, recommendations)
+        return read_patient_detail(uow, patient_id)
+
+
+def find_patient_id(uow: UnitOfWork, user_id: int, record: str, record_id: int) -> int:
+    """The patient a stored ``record`` (one of :data:`RECORD_KINDS`) belongs to."""
+    with uow:
+        load_actor(uow, user_id, Action.READ)
+        if record == "patient":
+            return uow.patients.get(record_id).id
+        if record == "observation":
+            return uow.observations.get(record_id).patient_id
+        if record == "order":
+            return uow.orders.get(record_id).patient_id
+        if record == "bag":
+            return uow.orders.get(uow.bags.get(record_id).order_id).patient_id
+    raise UnknownItem(
+        f"'record' must be one of {', '.join(RECORD_KINDS)} (got '{record}')",
+        field="record",
+        value=record,
+    )
 
 
 def list_patients(uow: UnitOfWork, user_id: int) -> list[PatientView]:
@@ -108,37 +127,6 @@ def list_patients(uow: UnitOfWork, user_id: int) -> list[PatientView]:
     with uow:
         load_actor(uow, user_id, Action.READ)
         return [PatientView.from_row(p) for p in uow.patients.list_all()]
-
-
-def list_board(uow: UnitOfWork, user_id: int, now: datetime) -> list[BoardRow]:
-    """Orders not stopped, with the hung bag, its time to beyond-use and alerts."""
-    open_states = [s.value for s in OrderStatus if s is not OrderStatus.STOPPED]
-    rows: list[BoardRow] = []
-    with uow:
-        load_actor(uow, user_id, Action.READ)
-        for order in uow.orders.list_by_status(open_states):
-            view = build_order_view(uow, order)
-            hung = next((b for b in view.bags if b.status == BagStatus.HUNG), None)
-            alerts: list[str] = []
-            if view.needs_verification:
-                alerts.append("awaiting pharmacist verification")
-            remaining = None
-            if hung is not None:
-                remaining = (hung.beyond_use - now).total_seconds() / 3600
-                if remaining <= 0:
-                    alerts.append(f"bag {hung.id} is past its beyond-use time")
-                elif not any(b.status == BagStatus.CHECKED for b in view.bags):
-                    alerts.append("no checked bag ready for the next change")
-            if view.status == OrderStatus.VERIFIED and not any(
-                b.status == BagStatus.CHECKED for b in view.bags
-            ):
-                alerts.append("no checked bag ready to hang")
-            if view.status == OrderStatus.PAUSED:
-                alerts.append("infusion paused")
-            rows.append(
-                BoardRow(view, _patient_view(uow, order.patient_id), hung, remaining, tuple(alerts))
-            )
-    return rows
 
 
 def list_pharmacy_queue(uow: UnitOfWork, user_id: int) -> PharmacyQueue:

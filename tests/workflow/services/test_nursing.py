@@ -7,7 +7,13 @@ import pytest
 from anakinra_iv.errors import InvalidInput, InvalidTransition, PermissionDenied
 from anakinra_iv.units import Q_
 from anakinra_iv.workflow.commands import ChangeDose, RecordAdministration
-from anakinra_iv.workflow.services import RateNotVerified, change_dose, record_administration
+from anakinra_iv.workflow.services import (
+    PumpAlertNotAcknowledged,
+    PumpProgrammeRefused,
+    RateNotVerified,
+    change_dose,
+    record_administration,
+)
 from tests.workflow_support.fixtures import (
     Ward,
     administer,
@@ -122,6 +128,7 @@ def test_only_a_nurse_records_administration(ward: Ward) -> None:
             RecordAdministration(ward.users["pharmacist"], order_id, "start", bag_id=bag_id),
             ward.uow(),
             ward.clock(),
+            ward.services.calculator,
         )
 
 
@@ -132,3 +139,41 @@ def test_events_out_of_order_or_in_the_future_are_refused(ward: Ward) -> None:
         administer(ward, order_id, "resume")
     with pytest.raises(InvalidInput, match="future"):
         administer(ward, order_id, "pause", reason="x", at=ward.clock().replace(year=2030))
+
+
+def test_dose_rate_typed_as_pump_rate_is_a_hard_stop(ward: Ward) -> None:
+    """50 mg/h keyed as 50 mL/h at 6 mg/mL (8.3 mL/h expected): refused naming rate_ml_per_h,
+    and no segment is stored."""
+    order_id = prescribe_step(ward)
+    verify(ward, order_id)
+    bag_id = compound_and_check(ward, order_id)
+    with pytest.raises(PumpProgrammeRefused) as caught:
+        administer(ward, order_id, "start", bag_id=bag_id, pump_rate=Q_(50, "mL/h"))
+    assert caught.value.field == "rate_ml_per_h" and "8.3 mL/h" in caught.value.message
+    with ward.uow() as uow:
+        assert uow.segments.find_last(order_id) is None
+
+
+def test_rate_above_the_soft_limit_needs_acknowledgement(ward: Ward) -> None:
+    """Step 5 = 2,000 mg/day = 83.33 mg/h, above the soft maximum 1,600 mg/day = 66.67 mg/h:
+    the start is refused until the nurse acknowledges, then recorded with the verdict."""
+    order_id = prescribe_step(ward, 5, override_reason="refractory MAS")
+    verify(ward, order_id, "83.33 mg/h", "10 mg/mL")
+    bag_id = compound_and_check(ward, order_id)
+    with pytest.raises(PumpAlertNotAcknowledged) as caught:
+        administer(ward, order_id, "start", bag_id=bag_id)
+    assert caught.value.field == "rate_mg_per_h" and "soft" in caught.value.message
+    view = administer(ward, order_id, "start", bag_id=bag_id, acknowledge_pump_alerts=True)
+    assert view.current_segment.rate_ml_per_h == pytest.approx(2000 / 24 / 10)
+    with ward.uow() as uow:
+        (event,) = uow.audit.list_events(limit=1)
+        assert '"soft_alert"' in event.new_value
+
+
+def test_pump_rate_keyed_as_shown_passes(ward: Ward) -> None:
+    """8.3 mL/h (the programme shown: 50 mg/h / 6 mg/mL, rounded to 0.1 mL/h) is accepted."""
+    order_id = prescribe_step(ward)
+    verify(ward, order_id)
+    bag_id = compound_and_check(ward, order_id)
+    view = administer(ward, order_id, "start", bag_id=bag_id, pump_rate=Q_(8.3, "mL/h"))
+    assert view.current_segment is not None and view.current_segment.rate_ml_per_h == 8.3

@@ -21,11 +21,14 @@ from anakinra_iv.web.schemas import (
     OrderPublic,
     PatientCreate,
     PatientPublic,
+    RecommendationCreate,
+    RecommendationPublic,
     TokenPublic,
     VerifyCreate,
 )
 from anakinra_iv.web.security import create_token
 from anakinra_iv.workflow import queries, services
+from anakinra_iv.workflow.commands import RequestRecommendation
 
 router = APIRouter(prefix="/api")
 
@@ -79,6 +82,19 @@ def create_observation(
     return ObservationPublic.from_view(
         services.record_observation(command, app.new_uow(), app.now())
     )
+
+
+@router.post("/patients/{patient_id}/recommendations", status_code=201, tags=["patients"])
+def create_recommendation(
+    patient_id: int, user: CurrentUser, app: ServicesDep, body: RecommendationCreate | None = None
+) -> RecommendationPublic:
+    """The protocol's recommendation from the stored observations, stored as shown
+    (prescriber)."""
+    command = RequestRecommendation(
+        user.user_id, patient_id, None if body is None else body.protocol_id
+    )
+    view = services.request_recommendation(command, app.new_uow(), app.calculator, app.now())
+    return RecommendationPublic.from_view(view)
 
 
 @router.post("/orders", status_code=201, tags=["orders"])
@@ -140,7 +156,8 @@ def create_administration(
 ) -> OrderPublic:
     """Record start, rate change, pause, resume, bag change or stop (nurse)."""
     command = body.to_command(user.user_id, order_id)
-    return OrderPublic.from_view(services.record_administration(command, app.new_uow(), app.now()))
+    view = services.record_administration(command, app.new_uow(), app.now(), app.calculator)
+    return OrderPublic.from_view(view)
 
 
 @router.get("/audit", tags=["audit"])

@@ -1,8 +1,11 @@
 """Service layer: one function per use case, each one transaction through a unit of work."""
 
 from anakinra_iv.workflow.services.accounts import add_user, approve_protocol, authenticate
+from anakinra_iv.workflow.services.intake import IntakeResult, record_patient_observations
 from anakinra_iv.workflow.services.nursing import (
     ADMINISTRATION_EVENTS,
+    PumpAlertNotAcknowledged,
+    PumpProgrammeRefused,
     RateNotVerified,
     record_administration,
 )
@@ -15,10 +18,15 @@ from anakinra_iv.workflow.services.orders import (
 )
 from anakinra_iv.workflow.services.patients import create_patient, record_observation
 from anakinra_iv.workflow.services.pharmacy import BagStatus, check_bag, prepare_bag
+from anakinra_iv.workflow.services.reviews import REVIEW_KIND, request_recommendation
 
 __all__ = [
     "ADMINISTRATION_EVENTS",
+    "REVIEW_KIND",
     "BagStatus",
+    "IntakeResult",
+    "PumpAlertNotAcknowledged",
+    "PumpProgrammeRefused",
     "RateNotVerified",
     "VerificationMismatch",
     "add_user",
@@ -32,5 +40,7 @@ __all__ = [
     "prescribe",
     "record_administration",
     "record_observation",
+    "record_patient_observations",
+    "request_recommendation",
     "verify_order",
 ]

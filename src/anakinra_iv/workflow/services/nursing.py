@@ -5,13 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from anakinra_iv.errors import InvalidInput, InvalidTransition
+from anakinra_iv.errors import InvalidInput, InvalidTransition, OverrideRequired
 from anakinra_iv.records.audit import AuditEntry
 from anakinra_iv.records.tables import AdministrationSegment, Bag, Order
 from anakinra_iv.records.unit_of_work import UnitOfWork
+from anakinra_iv.units import Q_
 from anakinra_iv.workflow.checks import get_check_tolerances, is_within_tolerance
 from anakinra_iv.workflow.commands import RecordAdministration
 from anakinra_iv.workflow.lifecycle import OrderEvent, get_next_status
+from anakinra_iv.workflow.ports import DoseCalculator, PumpRequest, PumpVerdict
 from anakinra_iv.workflow.roles import Action
 from anakinra_iv.workflow.services._common import (
     build_order_view,
@@ -19,10 +21,17 @@ from anakinra_iv.workflow.services._common import (
     save_order,
     to_unit,
 )
+from anakinra_iv.workflow.services.orders import read_plan_request
 from anakinra_iv.workflow.services.pharmacy import BagStatus
 from anakinra_iv.workflow.views import OrderView
 
-__all__ = ["ADMINISTRATION_EVENTS", "RateNotVerified", "record_administration"]
+__all__ = [
+    "ADMINISTRATION_EVENTS",
+    "PumpAlertNotAcknowledged",
+    "PumpProgrammeRefused",
+    "RateNotVerified",
+    "record_administration",
+]
 
 ADMINISTRATION_EVENTS = ("start", "rate_change", "pause", "resume", "bag_change", "stop")
 """The events a nurse records, in the API's spelling."""
@@ -32,6 +41,56 @@ _RUNNING_EVENTS = ("start", "rate_change", "resume", "bag_change")
 
 class RateNotVerified(InvalidInput):
     """The rate a nurse entered differs from the verified order."""
+
+
+class PumpProgrammeRefused(InvalidInput):
+    """The drug-library check stopped the pump programme (hard stop): reprogram."""
+
+
+class PumpAlertNotAcknowledged(OverrideRequired):
+    """The drug-library check raised a soft alert that the nurse has not acknowledged."""
+
+
+def _check_pump(
+    order: Order,
+    bag: Bag,
+    rate: float,
+    cmd: RecordAdministration,
+    calculator: DoseCalculator,
+) -> tuple[float, PumpVerdict]:
+    """The pump rate (mL/h) and the drug-library verdict; refuse a hard stop, and a soft alert
+    without acknowledgement."""
+    pump_rate = (
+        rate / bag.concentration_mg_per_ml
+        if cmd.pump_rate is None
+        else to_unit(cmd.pump_rate, "mL/h", field="rate_ml_per_h")
+    )
+    request = read_plan_request(order.plan_inputs)
+    verdict = calculator.check_pump_programme(
+        PumpRequest(
+            order.protocol_id,
+            order.protocol_version,
+            Q_(rate, "mg/h"),
+            Q_(pump_rate, "mL/h"),
+            Q_(bag.concentration_mg_per_ml, "mg/mL"),
+            request.weight,
+        )
+    )
+    hard = [f for f in verdict.findings if f.severity == "hard"]
+    if hard:
+        raise PumpProgrammeRefused(
+            "pump programme refused (hard stop): " + "; ".join(f.message for f in hard),
+            field=hard[0].field,
+            value=pump_rate,
+        )
+    if verdict.findings and not cmd.acknowledge_pump_alerts:
+        raise PumpAlertNotAcknowledged(
+            "pump programme needs acknowledgement (soft alert): "
+            + "; ".join(f.message for f in verdict.findings),
+            field=verdict.findings[0].field,
+            value=pump_rate,
+        )
+    return pump_rate, verdict
 
 
 def _usable_bag(uow: UnitOfWork, order: Order, bag_id: int | None, at: datetime) -> Bag:
@@ -95,12 +154,24 @@ def _segment_json(segment: AdministrationSegment | None) -> dict[str, Any] | Non
     }
 
 
-def record_administration(cmd: RecordAdministration, uow: UnitOfWork, now: datetime) -> OrderView:
+def _verdict_json(verdict: PumpVerdict) -> dict[str, Any]:
+    return {
+        "status": verdict.status,
+        "care_area": verdict.care_area,
+        "findings": [f"{f.severity}: {f.message}" for f in verdict.findings],
+    }
+
+
+def record_administration(
+    cmd: RecordAdministration, uow: UnitOfWork, now: datetime, calculator: DoseCalculator
+) -> OrderView:
     """Record start, rate change, pause, resume, bag change or stop of an infusion.
 
     Each event starts a new segment at ``at`` (default: now); a pause and a stop are segments
-    with rate 0. The dose rate must be the verified one; the pump rate (mL/h) follows from the
-    concentration of the bag actually hung.
+    with rate 0. The dose rate must be the verified one; the pump rate (mL/h) is the one keyed
+    in, or follows from the concentration of the bag actually hung. A running programme is
+    checked against the protocol's drug-library entry: a hard stop is refused, a soft alert
+    needs ``acknowledge_pump_alerts``.
     """
     if cmd.event not in ADMINISTRATION_EVENTS:
         raise InvalidInput(
@@ -142,9 +213,9 @@ def record_administration(cmd: RecordAdministration, uow: UnitOfWork, now: datet
                 raise InvalidTransition(f"order {order.id} has no bag hung", field="bag_id")
             _require_within_beyond_use(bag, at)
             rate = _verified_rate(order, cmd)
-            rate_ml = rate / bag.concentration_mg_per_ml
+            rate_ml, verdict = _check_pump(order, bag, rate, cmd, calculator)
         else:
-            rate, rate_ml = 0.0, 0.0
+            rate, rate_ml, verdict = 0.0, 0.0, None
         segment = uow.segments.add(
             AdministrationSegment(
                 order_id=order.id,
@@ -171,7 +242,11 @@ def record_administration(cmd: RecordAdministration, uow: UnitOfWork, now: datet
                 "order",
                 str(order.id),
                 {"status": old_status, "segment": _segment_json(last)},
-                {"status": order.status, "segment": _segment_json(segment)},
+                {
+                    "status": order.status,
+                    "segment": _segment_json(segment),
+                    "pump_check": None if verdict is None else _verdict_json(verdict),
+                },
                 reason or "",
             ),
             now=now,

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import datetime
 
 from anakinra_iv.errors import AnakinraError, ConflictError, InvalidInput, ProblemList
 from anakinra_iv.records.audit import AuditEntry
-from anakinra_iv.records.tables import Observation, Patient
+from anakinra_iv.records.tables import Observation, Patient, User
 from anakinra_iv.records.unit_of_work import UnitOfWork
 from anakinra_iv.units import CREATININE_MOLAR_MASS, Quantity, parse_quantity
 from anakinra_iv.workflow.commands import CreatePatient, RecordObservation
@@ -15,13 +16,38 @@ from anakinra_iv.workflow.roles import Action
 from anakinra_iv.workflow.services._common import load_actor, to_unit
 from anakinra_iv.workflow.views import ObservationView, PatientView
 
-__all__ = ["KNOWN_CODES", "SEXES", "create_patient", "record_observation"]
+__all__ = [
+    "KNOWN_CODES",
+    "SEXES",
+    "WEIGHT_CODE",
+    "CheckedObservation",
+    "add_observation",
+    "add_patient",
+    "check_new_patient",
+    "check_observation",
+    "create_patient",
+    "record_observation",
+]
 
 KNOWN_CODES: dict[str, tuple[str, str]] = {
     "29463-7": ("weight", "kg"),
     "2160-0": ("creatinine", "mg/dL"),
 }
 """LOINC codes that dosing reads (conventions.md, section 2.2), with their canonical unit."""
+WEIGHT_CODE = "29463-7"
+
+
+@dataclass(frozen=True)
+class CheckedObservation:
+    """An observation read and checked, ready to store (value in ``unit``)."""
+
+    code: str | None
+    name: str
+    magnitude: float
+    unit: str
+    text: str
+    collected_at: datetime
+
 
 _CODES_BY_NAME = {name: code for code, (name, _) in KNOWN_CODES.items()}
 SEXES = ("female", "male")
@@ -29,7 +55,7 @@ _NUMBER_AND_UNIT = re.compile(r"^\s*[-+]?[\d.,]+(?:[eE][-+]?\d+)?\s*(\S.*?)\s*$"
 
 
 def _observation(
-    patient_id: int, code: str, quantity: Quantity, user_id: int, at: datetime
+    patient_id: int, code: str, quantity: Quantity, user_id: int, at: datetime, now: datetime
 ) -> Observation:
     name, unit = KNOWN_CODES[code]
     magnitude = to_unit(quantity, unit, field=name)
@@ -42,17 +68,19 @@ def _observation(
         unit=unit,
         collected_at=at,
         recorded_by_id=user_id,
-        recorded_at=at,
+        recorded_at=now,
     )
 
 
-def create_patient(cmd: CreatePatient, uow: UnitOfWork, now: datetime) -> PatientView:
-    """Register a patient with a first weight (and creatinine) observation."""
+def check_new_patient(cmd: CreatePatient, now: datetime) -> None:
+    """Raise every problem of a registration at once (each names its field)."""
     problems: list[AnakinraError] = []
     if not cmd.mrn.strip():
         problems.append(InvalidInput("'mrn' is missing", field="mrn"))
     if not cmd.name.strip():
         problems.append(InvalidInput("'name' is missing", field="name"))
+    if cmd.weight is None:
+        problems.append(InvalidInput("'weight' is missing", field="weight"))
     if cmd.birth_date > now.date():
         problems.append(
             InvalidInput(
@@ -61,8 +89,7 @@ def create_patient(cmd: CreatePatient, uow: UnitOfWork, now: datetime) -> Patien
                 value=str(cmd.birth_date),
             )
         )
-    sex = cmd.sex.strip().lower()
-    if sex not in SEXES:
+    if cmd.sex.strip().lower() not in SEXES:
         problems.append(
             InvalidInput(
                 f"'sex' must be one of {', '.join(SEXES)} (got '{cmd.sex}')",
@@ -70,50 +97,71 @@ def create_patient(cmd: CreatePatient, uow: UnitOfWork, now: datetime) -> Patien
                 value=cmd.sex,
             )
         )
+    weighed = cmd.weight_collected_at
+    if weighed is not None and weighed > now:
+        problems.append(
+            InvalidInput(
+                f"'weight_collected_at' must not be in the future (got '{weighed.isoformat()}')",
+                field="weight_collected_at",
+                value=weighed.isoformat(),
+            )
+        )
     ProblemList.raise_if_any(problems)
+
+
+def add_patient(uow: UnitOfWork, actor: User, cmd: CreatePatient, now: datetime) -> PatientView:
+    """Register a checked patient inside an open unit of work (the caller commits)."""
+    mrn = cmd.mrn.strip()
+    if uow.patients.find_by_mrn(mrn) is not None:
+        raise ConflictError(f"a patient with mrn '{mrn}' already exists", field="mrn", value=mrn)
+    patient = uow.patients.add(
+        Patient(
+            mrn=mrn,
+            name=cmd.name.strip(),
+            birth_date=cmd.birth_date,
+            sex=cmd.sex.strip().lower(),
+            height_cm=None if cmd.height is None else to_unit(cmd.height, "cm", field="height"),
+            renal_replacement=cmd.renal_replacement,
+            created_by_id=actor.id,
+            created_at=now,
+        )
+    )
+    weighed = cmd.weight_collected_at or now
+    if cmd.weight is None:
+        raise InvalidInput("'weight' is missing", field="weight")
+    uow.observations.add(_observation(patient.id, WEIGHT_CODE, cmd.weight, actor.id, weighed, now))
+    if cmd.creatinine is not None:
+        uow.observations.add(_observation(patient.id, "2160-0", cmd.creatinine, actor.id, now, now))
+    observations = tuple(
+        ObservationView.from_row(o) for o in uow.observations.list_for_patient(patient.id)
+    )
+    view = PatientView.from_row(patient, observations)
+    uow.audit.append(
+        AuditEntry(
+            actor.username,
+            "patient.create",
+            "patient",
+            str(patient.id),
+            None,
+            {
+                "mrn": view.mrn,
+                "name": view.name,
+                "birth_date": view.birth_date.isoformat(),
+                "sex": view.sex,
+                "observations": [o.value for o in observations],
+            },
+        ),
+        now=now,
+    )
+    return view
+
+
+def create_patient(cmd: CreatePatient, uow: UnitOfWork, now: datetime) -> PatientView:
+    """Register a patient with a first weight (and creatinine) observation."""
+    check_new_patient(cmd, now)
     with uow:
         actor = load_actor(uow, cmd.user_id, Action.CREATE_PATIENT)
-        mrn = cmd.mrn.strip()
-        if uow.patients.find_by_mrn(mrn) is not None:
-            raise ConflictError(
-                f"a patient with mrn '{mrn}' already exists", field="mrn", value=mrn
-            )
-        patient = uow.patients.add(
-            Patient(
-                mrn=mrn,
-                name=cmd.name.strip(),
-                birth_date=cmd.birth_date,
-                sex=sex,
-                height_cm=None if cmd.height is None else to_unit(cmd.height, "cm", field="height"),
-                renal_replacement=cmd.renal_replacement,
-                created_by_id=actor.id,
-                created_at=now,
-            )
-        )
-        uow.observations.add(_observation(patient.id, "29463-7", cmd.weight, actor.id, now))
-        if cmd.creatinine is not None:
-            uow.observations.add(_observation(patient.id, "2160-0", cmd.creatinine, actor.id, now))
-        observations = tuple(
-            ObservationView.from_row(o) for o in uow.observations.list_for_patient(patient.id)
-        )
-        view = PatientView.from_row(patient, observations)
-        uow.audit.append(
-            AuditEntry(
-                actor.username,
-                "patient.create",
-                "patient",
-                str(patient.id),
-                None,
-                {
-                    "mrn": view.mrn,
-                    "name": view.name,
-                    "birth_date": view.birth_date.isoformat(),
-                    "sex": view.sex,
-                    "observations": [o.value for o in observations],
-                },
-            ),
-            now=now,
-        )
+        view = add_patient(uow, actor, cmd, now)
         uow.commit()
     return view
 
@@ -144,8 +192,8 @@ def _read_observation_value(cmd: RecordObservation, code: str | None) -> tuple[f
     return magnitude, unit, cmd.value.strip()
 
 
-def record_observation(cmd: RecordObservation, uow: UnitOfWork, now: datetime) -> ObservationView:
-    """Store a laboratory value or vital sign for a patient."""
+def check_observation(cmd: RecordObservation, now: datetime) -> CheckedObservation:
+    """Read an observation's code, name and value; every problem names its field."""
     code = (cmd.code or "").strip() or None
     name = (cmd.name or "").strip().lower() or None
     if code is None and name is not None:
@@ -160,39 +208,52 @@ def record_observation(cmd: RecordObservation, uow: UnitOfWork, now: datetime) -
         )
     magnitude, unit, text = _read_observation_value(cmd, code)
     shown_name = KNOWN_CODES[code][0] if code in KNOWN_CODES else (name or code or "")
+    return CheckedObservation(code, shown_name, magnitude, unit, text, cmd.collected_at)
+
+
+def add_observation(
+    uow: UnitOfWork, actor: User, patient_id: int, checked: CheckedObservation, now: datetime
+) -> ObservationView:
+    """Store a checked observation inside an open unit of work (the caller commits)."""
+    row = uow.observations.add(
+        Observation(
+            patient_id=patient_id,
+            code=checked.code,
+            name=checked.name,
+            value_text=checked.text,
+            magnitude=checked.magnitude,
+            unit=checked.unit,
+            collected_at=checked.collected_at,
+            recorded_by_id=actor.id,
+            recorded_at=now,
+        )
+    )
+    uow.audit.append(
+        AuditEntry(
+            actor.username,
+            "observation.create",
+            "observation",
+            str(row.id),
+            None,
+            {
+                "patient_id": patient_id,
+                "code": checked.code,
+                "name": checked.name,
+                "value": checked.text,
+                "collected_at": checked.collected_at.isoformat(),
+            },
+        ),
+        now=now,
+    )
+    return ObservationView.from_row(row)
+
+
+def record_observation(cmd: RecordObservation, uow: UnitOfWork, now: datetime) -> ObservationView:
+    """Store a laboratory value or vital sign for a patient."""
+    checked = check_observation(cmd, now)
     with uow:
         actor = load_actor(uow, cmd.user_id, Action.RECORD_OBSERVATION)
         uow.patients.get(cmd.patient_id)
-        row = uow.observations.add(
-            Observation(
-                patient_id=cmd.patient_id,
-                code=code,
-                name=shown_name,
-                value_text=text,
-                magnitude=magnitude,
-                unit=unit,
-                collected_at=cmd.collected_at,
-                recorded_by_id=actor.id,
-                recorded_at=now,
-            )
-        )
-        view = ObservationView.from_row(row)
-        uow.audit.append(
-            AuditEntry(
-                actor.username,
-                "observation.create",
-                "observation",
-                str(row.id),
-                None,
-                {
-                    "patient_id": cmd.patient_id,
-                    "code": code,
-                    "name": shown_name,
-                    "value": text,
-                    "collected_at": cmd.collected_at.isoformat(),
-                },
-            ),
-            now=now,
-        )
+        view = add_observation(uow, actor, cmd.patient_id, checked, now)
         uow.commit()
     return view

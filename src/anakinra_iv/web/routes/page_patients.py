@@ -1,0 +1,152 @@
+"""Patient pages: the list and registration, and a patient's detail (timeline figure, scores from
+stored labs, the latest recommendation asked for, the predicted concentration band)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+import numpy as np
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from anakinra_iv.errors import UnknownItem
+from anakinra_iv.reports.plots import IMAGE_FORMATS, plot_pk_band
+from anakinra_iv.web.deps import PageUser, ServicesDep
+from anakinra_iv.web.routes._page import FormText, OptionalText, render, run_action
+from anakinra_iv.web.schemas import ObservationCreate, PatientCreate
+from anakinra_iv.workflow import queries, services
+from anakinra_iv.workflow.commands import RequestRecommendation
+from anakinra_iv.workflow.report import REPORT_SEED
+from anakinra_iv.workflow.review import get_patient_review
+
+__all__ = ["router"]
+
+router = APIRouter(include_in_schema=False)
+_MEDIA = {"png": "image/png", "svg": "image/svg+xml"}
+
+
+@router.get("/patients", response_class=HTMLResponse)
+def patients(request: Request, app: ServicesDep, user: PageUser) -> HTMLResponse:
+    """Patient list and registration form."""
+    found = queries.list_patients(app.new_uow(), user.user_id)
+    return render(request, "patients.html", app, user, patients=found)
+
+
+@router.post("/patients")
+def create_patient(
+    app: ServicesDep,
+    user: PageUser,
+    mrn: FormText,
+    name: FormText,
+    birth_date: Annotated[date, Form()],
+    sex: FormText,
+    weight: FormText,
+    creatinine: OptionalText = None,
+    csrf_token: OptionalText = None,
+) -> RedirectResponse:
+    """Register a patient."""
+
+    def run() -> str:
+        body = PatientCreate(
+            mrn=mrn,
+            name=name,
+            birth_date=birth_date,
+            sex=sex,
+            weight=weight,
+            creatinine=creatinine or None,
+        )
+        view = services.create_patient(body.to_command(user.user_id), app.new_uow(), app.now())
+        return f"/patients/{view.id}"
+
+    return run_action(user, csrf_token, "/patients", run)
+
+
+@router.get("/patients/{patient_id}", response_class=HTMLResponse)
+def patient_detail(
+    request: Request, patient_id: int, app: ServicesDep, user: PageUser
+) -> HTMLResponse:
+    """A patient's timeline, scores, latest recommendation and predicted concentration."""
+    review = get_patient_review(
+        app.new_uow(), user.user_id, patient_id, app.now(), np.random.default_rng(REPORT_SEED)
+    )
+    protocols = [p for p in app.calculator.list_protocol_infos() if p.regimen_kind == "continuous"]
+    return render(
+        request,
+        "patient.html",
+        app,
+        user,
+        detail=review.detail,
+        review=review,
+        protocols=protocols,
+    )
+
+
+@router.get("/patients/{patient_id}/pk.{image_format}")
+def pk_figure(patient_id: int, image_format: str, app: ServicesDep, user: PageUser) -> Response:
+    """The predicted concentration band of the infusion history as PNG or SVG."""
+    if image_format not in IMAGE_FORMATS:
+        raise UnknownItem(
+            f"'format' must be one of {', '.join(IMAGE_FORMATS)} (got '{image_format}')",
+            field="format",
+            value=image_format,
+        )
+    review = get_patient_review(
+        app.new_uow(), user.user_id, patient_id, app.now(), np.random.default_rng(REPORT_SEED)
+    )
+    if review.pk is None:
+        raise UnknownItem(
+            f"patient {patient_id} has no infusion (or no weight and creatinine) to predict from",
+            field="patient_id",
+            value=patient_id,
+        )
+    figure = plot_pk_band(review.pk, review.segments, image_format)
+    return Response(figure, media_type=_MEDIA[image_format])
+
+
+@router.post("/patients/{patient_id}/observations")
+def create_observation(
+    patient_id: int,
+    app: ServicesDep,
+    user: PageUser,
+    value: FormText,
+    collected_at: FormText,
+    code: OptionalText = None,
+    name: OptionalText = None,
+    csrf_token: OptionalText = None,
+) -> RedirectResponse:
+    """Record an observation."""
+
+    def run() -> None:
+        body = ObservationCreate.model_validate(
+            {
+                "code": code or None,
+                "name": name or None,
+                "value": value,
+                "collected_at": collected_at
+                if "+" in collected_at or collected_at.endswith("Z")
+                else collected_at + "Z",
+            }
+        )
+        services.record_observation(
+            body.to_command(user.user_id, patient_id), app.new_uow(), app.now()
+        )
+
+    return run_action(user, csrf_token, f"/patients/{patient_id}", run)
+
+
+@router.post("/patients/{patient_id}/recommendations")
+def create_recommendation(
+    patient_id: int,
+    app: ServicesDep,
+    user: PageUser,
+    protocol_id: OptionalText = None,
+    csrf_token: OptionalText = None,
+) -> RedirectResponse:
+    """Ask for the protocol's recommendation from the stored observations (prescriber)."""
+
+    def run() -> None:
+        command = RequestRecommendation(user.user_id, patient_id, protocol_id or None)
+        services.request_recommendation(command, app.new_uow(), app.calculator, app.now())
+
+    return run_action(user, csrf_token, f"/patients/{patient_id}", run)

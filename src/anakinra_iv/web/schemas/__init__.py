@@ -1,0 +1,42 @@
+"""API schemas: what the API accepts (``*Create``) and returns (``*Public``), one module per
+concept; every problem of a body names its field, and all of them are reported together."""
+
+from anakinra_iv.web.schemas.nursing import AdministrationCreate
+from anakinra_iv.web.schemas.orders import (
+    DoseChange,
+    OrderCreate,
+    OrderPublic,
+    SegmentPublic,
+    VerifyCreate,
+)
+from anakinra_iv.web.schemas.patients import (
+    ObservationCreate,
+    ObservationPublic,
+    PatientCreate,
+    PatientPublic,
+    RecommendationCreate,
+    RecommendationPublic,
+)
+from anakinra_iv.web.schemas.pharmacy import BagCheck, BagCreate, BagPublic
+from anakinra_iv.web.schemas.system import AuditEventPublic, HealthPublic, TokenPublic
+
+__all__ = [
+    "AdministrationCreate",
+    "AuditEventPublic",
+    "BagCheck",
+    "BagCreate",
+    "BagPublic",
+    "DoseChange",
+    "HealthPublic",
+    "ObservationCreate",
+    "ObservationPublic",
+    "OrderCreate",
+    "OrderPublic",
+    "PatientCreate",
+    "PatientPublic",
+    "RecommendationCreate",
+    "RecommendationPublic",
+    "SegmentPublic",
+    "TokenPublic",
+    "VerifyCreate",
+]

@@ -1,0 +1,151 @@
+"""Schemas of orders: prescription, dose change, blind verification, and the order returned."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import Field
+
+from anakinra_iv.errors import AnakinraError, ProblemList
+from anakinra_iv.web.schemas._base import In, Out, collect, read_daily_dose, read_quantity
+from anakinra_iv.web.schemas.pharmacy import BagPublic
+from anakinra_iv.workflow.commands import ChangeDose, Prescribe, VerifyOrder
+from anakinra_iv.workflow.views import OrderView
+
+__all__ = ["DoseChange", "OrderCreate", "OrderPublic", "SegmentPublic", "VerifyCreate"]
+
+
+class OrderCreate(In):
+    """A new order at a protocol ``step`` or a ``daily_dose`` such as ``"1200 mg"``."""
+
+    patient_id: int
+    protocol_id: str
+    daily_dose: str | None = None
+    step: int | None = Field(default=None, ge=1)
+    override_reason: str | None = None
+
+    def to_command(self, user_id: int) -> Prescribe:
+        """The command; a daily dose in plain mg is read as mg per day."""
+        return Prescribe(
+            user_id,
+            self.patient_id,
+            self.protocol_id,
+            self.step,
+            read_daily_dose(self.daily_dose),
+            self.override_reason,
+        )
+
+
+class DoseChange(In):
+    """A dose change: a new ``step`` or ``daily_dose``, with the reason for it."""
+
+    daily_dose: str | None = None
+    step: int | None = Field(default=None, ge=1)
+    override_reason: str | None = None
+    reason: str = ""
+    version: int | None = None
+
+    def to_command(self, user_id: int, order_id: int) -> ChangeDose:
+        """The command."""
+        return ChangeDose(
+            user_id,
+            order_id,
+            self.step,
+            read_daily_dose(self.daily_dose),
+            self.override_reason,
+            self.reason,
+            self.version,
+        )
+
+
+class VerifyCreate(In):
+    """Blind verification: the pharmacist's own rate (mg/h) and concentration (mg/mL).
+
+    A number is read in the unit the field name states; text may carry any unit.
+    """
+
+    rate_mg_per_h: str | float
+    concentration_mg_per_ml: str | float
+    version: int | None = None
+
+    def to_command(self, user_id: int, order_id: int) -> VerifyOrder:
+        """The command, with both values read."""
+        problems: list[AnakinraError] = []
+        rate = collect(
+            problems, lambda: read_quantity(self.rate_mg_per_h, field="rate_mg_per_h", unit="mg/h")
+        )
+        conc = collect(
+            problems,
+            lambda: read_quantity(
+                self.concentration_mg_per_ml, field="concentration_mg_per_ml", unit="mg/mL"
+            ),
+        )
+        ProblemList.raise_if_any(problems)
+        assert rate is not None and conc is not None
+        return VerifyOrder(user_id, order_id, rate, conc, self.version)
+
+
+class SegmentPublic(Out):
+    """A constant-rate segment."""
+
+    seq: int
+    event: str
+    bag_id: int | None
+    rate_mg_per_h: float
+    rate_ml_per_h: float
+    concentration_mg_per_ml: float | None
+    started_at: datetime
+    ended_at: datetime | None
+    reason: str | None
+    recorded_by: str
+
+
+class OrderPublic(Out):
+    """An order: current state, segments and bags."""
+
+    id: int
+    patient_id: int
+    prescriber: str
+    protocol_id: str
+    protocol_version: str
+    status: str
+    needs_verification: bool
+    version: int
+    step: int | None
+    daily_dose_mg: float
+    rate_mg_per_h: float
+    loading_dose_mg: float | None
+    planned_concentration_mg_per_ml: float
+    planned_rate_ml_per_h: float
+    limit_status: str
+    override_reason: str | None
+    verified_rate_mg_per_h: float | None
+    verified_concentration_mg_per_ml: float | None
+    verified_by: str | None
+    current_rate_mg_per_h: float | None
+    current_rate_ml_per_h: float | None
+    created_at: datetime
+    updated_at: datetime
+    plan: dict[str, Any]
+    segments: list[SegmentPublic]
+    bags: list[BagPublic]
+
+    @classmethod
+    def from_view(cls, view: object) -> OrderPublic:
+        """From a workflow order view: the plan summary as ``plan``, the current rates added."""
+        assert isinstance(view, OrderView)
+        current = view.current_segment
+        data: dict[str, Any] = {
+            name: getattr(view, name)
+            for name in cls.model_fields
+            if name not in ("plan", "current_rate_mg_per_h", "current_rate_ml_per_h")
+        }
+        return cls.model_validate(
+            {
+                **data,
+                "current_rate_mg_per_h": None if current is None else current.rate_mg_per_h,
+                "current_rate_ml_per_h": None if current is None else current.rate_ml_per_h,
+                "plan": view.plan_summary,
+            }
+        )

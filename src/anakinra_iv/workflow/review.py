@@ -1,0 +1,216 @@
+"""What a review of a patient reads: scores from the stored labs, when labs and the next review
+are due, and whether the labs are stale.
+
+Intervals come from the order's protocol (``review_interval``, ``labs.interval``,
+``labs.stale_after``); scores come from :mod:`anakinra_iv.assessment`, fed with the latest stored
+value of each laboratory item. Items that no stored observation gives (clinical findings such as
+organomegaly, or labs not drawn) are passed as missing, never as normal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import numpy as np
+
+from anakinra_iv.assessment import ScoreResult, calculate_score, get_analyte, get_score_definition
+from anakinra_iv.errors import AnakinraError
+from anakinra_iv.interop.course import CourseObservation
+from anakinra_iv.protocol import Protocol, Value, get_protocol
+from anakinra_iv.records.unit_of_work import UnitOfWork
+from anakinra_iv.reports.course_data import PkBand, ReportSegment
+from anakinra_iv.workflow.course import create_course_observation, read_course
+from anakinra_iv.workflow.lifecycle import OrderStatus
+from anakinra_iv.workflow.queries import PatientDetail
+from anakinra_iv.workflow.report import calculate_course_pk_band, create_report_data
+from anakinra_iv.workflow.services import REVIEW_KIND
+from anakinra_iv.workflow.views import ObservationView, RecommendationView
+
+__all__ = [
+    "PAGE_SUBJECTS",
+    "SCORE_NAMES",
+    "LabStatus",
+    "PatientReview",
+    "ScoreOutcome",
+    "calculate_lab_scores",
+    "calculate_review_due",
+    "get_lab_status",
+    "get_order_protocol",
+    "get_patient_review",
+]
+
+PAGE_SUBJECTS = 100
+"""Simulated patients behind the band the patient page shows (the report draws more)."""
+
+SCORE_NAMES = ("hscore", "ms-score", "mas-2016", "hlh-2004")
+"""The scores the patient page calculates from stored labs."""
+
+
+@dataclass(frozen=True)
+class ScoreOutcome:
+    """A score from the stored labs: the result, or why it could not be calculated."""
+
+    name: str
+    title: str
+    result: ScoreResult | None
+    items_used: tuple[str, ...]
+    problem: str = ""
+
+
+@dataclass(frozen=True)
+class LabStatus:
+    """The protocol's laboratory panel for one patient at ``now``."""
+
+    last_at: datetime | None
+    due_at: datetime | None
+    stale: bool
+    interval_h: float
+    stale_after_h: float
+
+
+def _hours(value: Value) -> float:
+    return float(value.quantity.to("h").magnitude)
+
+
+def get_order_protocol(protocol_id: str, version: str | None = None) -> Protocol | None:
+    """The protocol version of an order, or None when it is not shipped here."""
+    try:
+        return get_protocol(protocol_id, version)
+    except (AnakinraError, KeyError):
+        return None
+
+
+def calculate_review_due(protocol: Protocol, last_change_at: datetime) -> datetime | None:
+    """The next review: ``review_interval`` after the last recommendation or dose change.
+
+    >>> from datetime import UTC
+    >>> calculate_review_due(get_protocol("adult-mas-civ"), datetime(2026, 1, 5, 8, tzinfo=UTC))
+    datetime.datetime(2026, 1, 6, 8, 0, tzinfo=datetime.timezone.utc)
+    """
+    if protocol.review_interval is None:
+        return None
+    return last_change_at + timedelta(hours=_hours(protocol.review_interval))
+
+
+def get_lab_status(
+    protocol: Protocol, observations: Sequence[ObservationView], now: datetime
+) -> LabStatus | None:
+    """When the protocol's labs were last drawn, when they are due, and whether they are stale.
+
+    A lab is any observation of an analyte the protocol's panel lists; with none, the labs are
+    due now and stale. None when the protocol has no laboratory panel.
+    """
+    labs = protocol.labs
+    if labs is None:
+        return None
+    interval, stale_after = _hours(labs.interval), _hours(labs.stale_after)
+    codes = {get_analyte(name).loinc for name in labs.analytes}
+    times = [
+        o.collected_at
+        for o in (create_course_observation(v) for v in observations)
+        if o.code in codes
+    ]
+    if not times:
+        return LabStatus(None, now, True, interval, stale_after)
+    last = max(times)
+    due = last + timedelta(hours=interval)
+    return LabStatus(last, due, now - last > timedelta(hours=stale_after), interval, stale_after)
+
+
+@dataclass(frozen=True)
+class PatientReview:
+    """What the patient page shows besides the record: the latest recommendation asked for at a
+    review, the scores from stored labs, the protocol's lab and review timing, and the band of
+    concentrations the population model predicts for the infusion history."""
+
+    detail: PatientDetail
+    recommendation: RecommendationView | None
+    scores: tuple[ScoreOutcome, ...]
+    labs: LabStatus | None
+    review_due_at: datetime | None
+    pk: PkBand | None
+    segments: tuple[ReportSegment, ...] = ()
+
+
+def get_patient_review(
+    uow: UnitOfWork,
+    user_id: int,
+    patient_id: int,
+    now: datetime,
+    rng: np.random.Generator,
+    *,
+    n_subjects: int = PAGE_SUBJECTS,
+) -> PatientReview:
+    """Read the patient and calculate what a review looks at (``rng`` drawn here only)."""
+    with uow:
+        course, detail = read_course(uow, user_id, patient_id)
+    observations = detail.patient.observations
+    recommendation = next((r for r in detail.recommendations if r.kind == REVIEW_KIND), None)
+    open_orders = [o for o in detail.orders if o.status != OrderStatus.STOPPED]
+    protocol = (
+        None
+        if not open_orders
+        else get_order_protocol(open_orders[0].protocol_id, open_orders[0].protocol_version)
+    )
+    labs = review_due = None
+    if protocol is not None:
+        labs = get_lab_status(protocol, observations, now)
+        changes = [open_orders[0].created_at] + [r.created_at for r in detail.recommendations[:1]]
+        review_due = calculate_review_due(protocol, max(changes))
+    segments = create_report_data(course, (), now).segments
+    band = calculate_course_pk_band(course, segments, now, rng, n_subjects=n_subjects)
+    return PatientReview(
+        detail,
+        recommendation,
+        calculate_lab_scores(observations),
+        labs,
+        review_due,
+        band,
+        segments,
+    )
+
+
+def _latest_by_analyte(observations: Sequence[ObservationView]) -> dict[str, CourseObservation]:
+    latest: dict[str, CourseObservation] = {}
+    for o in sorted(
+        (create_course_observation(v) for v in observations), key=lambda o: o.collected_at
+    ):
+        latest[o.name] = o
+    return latest
+
+
+def calculate_lab_scores(
+    observations: Sequence[ObservationView], names: Sequence[str] = SCORE_NAMES
+) -> tuple[ScoreOutcome, ...]:
+    """Each score from the latest stored value of every laboratory item it reads.
+
+    Non-laboratory items (and labs never drawn) are missing in the result; a score none of whose
+    items was ever stored is listed without a result.
+    """
+    latest = _latest_by_analyte(observations)
+    outcomes = []
+    for name in names:
+        definition = get_score_definition(name)
+        items: dict[str, str] = {}
+        filled: set[str] = set()
+        for item, spec in definition.items.items():
+            if spec.kind != "quantity" or spec.analyte is None or spec.analyte in filled:
+                continue
+            observed = latest.get(get_analyte(spec.analyte).name)
+            if observed is not None:
+                items[item] = f"{observed.value:g} {observed.unit}"
+                filled.add(spec.analyte)
+        if not items:
+            outcomes.append(
+                ScoreOutcome(name, definition.title, None, (), "no item of it is recorded")
+            )
+            continue
+        try:
+            result = calculate_score(name, items)
+        except AnakinraError as error:
+            outcomes.append(ScoreOutcome(name, definition.title, None, tuple(items), error.message))
+            continue
+        outcomes.append(ScoreOutcome(name, definition.title, result, tuple(items)))
+    return tuple(outcomes)
