@@ -26,8 +26,7 @@ flag                   a clinical flag recorded true (``analyte`` names the flag
 
 from __future__ import annotations
 
-from collections import OrderedDict
-from threading import Lock
+from functools import cached_property
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -289,21 +288,9 @@ class Protocol(_Frozen):
 
     def count_site_decisions(self) -> int:
         """How many values and rules are site decisions (no published value exists)."""
-        with _SITE_DECISION_LOCK:
-            known = _SITE_DECISION_COUNTS.get(id(self))
-            if known is not None and known[0] is self:
-                _SITE_DECISION_COUNTS.move_to_end(id(self))
-                return known[1]
-        count = sum(1 for _, p in self.iter_values() if p.is_site_decision)
-        with _SITE_DECISION_LOCK:
-            _SITE_DECISION_COUNTS[id(self)] = (self, count)
-            while len(_SITE_DECISION_COUNTS) > _SITE_DECISION_CACHE_SIZE:
-                _SITE_DECISION_COUNTS.popitem(last=False)
-        return count
+        return self._site_decision_count
 
-
-# A protocol is frozen, so its count never changes: it is counted once per protocol object (the
-# cache holds the object, so that its id cannot be reused while the entry lives).
-_SITE_DECISION_CACHE_SIZE = 64
-_SITE_DECISION_COUNTS: OrderedDict[int, tuple[Protocol, int]] = OrderedDict()
-_SITE_DECISION_LOCK = Lock()
+    @cached_property
+    def _site_decision_count(self) -> int:
+        # A protocol is frozen, so it is counted once per protocol object.
+        return sum(1 for _, p in self.iter_values() if p.is_site_decision)
