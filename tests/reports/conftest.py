@@ -6,17 +6,44 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from anakinra_iv.assessment import calculate_score, get_score_definition
 from anakinra_iv.reports.course_data import (
     CourseReportData,
     LabSeries,
     ReportBag,
     ReportOrder,
+    ReportOverride,
     ReportRecommendation,
+    ReportScore,
     ReportSegment,
 )
 
 T0 = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
 H = timedelta(hours=1)
+
+
+SCORED = ("hscore", "ms-score", "mas-2016", "hlh-2004")
+
+
+def make_scores(labs: tuple[LabSeries, ...]) -> tuple[ReportScore, ...]:
+    """Each score on each day from that day's values of the labs (the items a score reads)."""
+    rows = []
+    for day in range(len(labs[0].points)):
+        at = labs[0].points[day][0]
+        values = {s.name: f"{s.points[day][1]:g} {s.unit}" for s in labs}
+        for name in SCORED:
+            definition = get_score_definition(name)
+            items = {k: v for k, v in values.items() if k in definition.items}
+            rows.append(
+                ReportScore(
+                    at,
+                    name,
+                    definition.title,
+                    calculate_score(name, items),
+                    tuple(f"{k} {v}" for k, v in items.items()),
+                )
+            )
+    return tuple(rows)
 
 
 def make_report_data() -> CourseReportData:
@@ -33,6 +60,14 @@ def make_report_data() -> CourseReportData:
     def series(name: str, display: str, unit: str, values: list[float]) -> LabSeries:
         return LabSeries(name, display, unit, tuple(zip(days, values, strict=True)))
 
+    labs = (
+        series("ferritin", "Ferritin", "ng/mL", [12000, 8000, 5000]),
+        series("crp", "C-reactive protein", "mg/L", [180, 120, 60]),
+        series("fibrinogen", "Fibrinogen", "mg/dL", [120, 150, 210]),
+        series("platelets", "Platelets", "10*9/L", [45, 60, 90]),
+        series("ast", "Aspartate aminotransferase", "U/L", [400, 250, 120]),
+        series("temperature", "Body temperature", "Cel", [39.8, 38.4, 37.1]),
+    )
     return CourseReportData(
         patient_name="Doe, Jane",
         mrn="MRN-0001",
@@ -82,14 +117,17 @@ def make_report_data() -> CourseReportData:
                 T0 + 23 * H,
             ),
         ),
-        labs=(
-            series("ferritin", "Ferritin", "ng/mL", [12000, 8000, 5000]),
-            series("crp", "C-reactive protein", "mg/L", [180, 120, 60]),
-            series("fibrinogen", "Fibrinogen", "mg/dL", [120, 150, 210]),
-            series("platelets", "Platelets", "10*9/L", [45, 60, 90]),
-            series("ast", "Aspartate aminotransferase", "U/L", [400, 250, 120]),
-            series("temperature", "Body temperature", "Cel", [39.8, 38.4, 37.1]),
+        labs=labs,
+        overrides=(
+            ReportOverride(
+                T0 - H,
+                "1",
+                "step 5: 2,000 mg/day (83.33 mg/h)",
+                "above_soft",
+                "refractory to SC anakinra",
+            ),
         ),
+        scores=make_scores(labs),
         recommendations=(
             ReportRecommendation(
                 T0 - H,

@@ -24,7 +24,8 @@ __all__ = ["sqlite_services", "sqlite_ward"]
 
 def _pdf_text(path: Path) -> tuple[int, str]:
     pdf = pdfium.PdfDocument(path)
-    return len(pdf), "\n".join(page.get_textpage().get_text_range() for page in pdf)
+    text = " ".join(page.get_textpage().get_text_range() for page in pdf)
+    return len(pdf), " ".join(text.split())  # table cells wrap lines: compare words
 
 
 def test_regimen_text_skips_interruptions(report_data: CourseReportData) -> None:
@@ -59,17 +60,28 @@ def test_pk_band_is_ordered_and_near_steady_state(report_data: CourseReportData)
 def test_report_pdf_has_its_content_and_renders(
     report_data: CourseReportData, tmp_path: Path
 ) -> None:
-    """The PDF names the patient, the override reason, both bags' lots, and renders to PNG."""
+    """The PDF names the patient, the override with its reason, both bags' lots and beyond-use
+    times, the interruption's reason, the recommendation and what was done, the scores; 6 pages
+    (patient, timeline, orders, administration, recommendations, scores on their own page)."""
     path = write_course_report(report_data, tmp_path / "report.pdf")
     pages, text = _pdf_text(path)
-    assert 3 <= pages <= 6
+    assert pages == 6
     for expected in (
         "Doe, Jane",
         "MRN-0001",
         "refractory to SC anakinra",
+        "LOT-A1, LOT-A2",
         "LOT-B7",
+        "2026-01-05 19:00 UTC",  # bag 1 beyond use: prepared 07:00 + 12 h
+        "2026-01-06 07:00 UTC",  # bag 2 beyond use
         "line occluded",
         "step 5: 2,000 mg/day",
+        "order 1: 2,000 mg/day, now stopped",
+        "Scores over time",
+        "148 points (148 to 337 possible)",
+        "3 of 8 criteria met (at least 5 needed)",
+        "HLH-2004 diagnostic criteria",
+        "not established",
     ):
         assert expected in text, expected
     image = pdfium.PdfDocument(path)[1].render(scale=1).to_pil()
@@ -80,8 +92,29 @@ def test_report_pdf_has_its_content_and_renders(
     assert grey.min() < 50 and grey.max() > 200  # ink on paper, not a blank page
 
 
-def test_report_html_embeds_both_figures(report_data: CourseReportData, tmp_path: Path) -> None:
-    """HTML report: the timeline figure, and the PK figure when a band is given."""
+def test_scores_page_renders_with_the_hscore_plot(
+    report_data: CourseReportData, tmp_path: Path
+) -> None:
+    """The page that starts 'Scores over time' renders to a PNG with ink (the plot and table)."""
+    path = write_course_report(report_data, tmp_path / "report.pdf")
+    pdf = pdfium.PdfDocument(path)
+    (index,) = [
+        i
+        for i, page in enumerate(pdf)
+        if "Scores over time" in page.get_textpage().get_text_range()
+    ]
+    image = pdf[index].render(scale=1.5).to_pil()
+    image.save(tmp_path / "scores.png")
+    grey = np.asarray(image.convert("L"))
+    assert grey.min() < 50 and grey.max() > 200
+    assert (grey < 128).mean() > 0.01  # more than a heading: a figure and a table
+
+
+def test_report_html_embeds_every_figure_and_section(
+    report_data: CourseReportData, tmp_path: Path
+) -> None:
+    """HTML report: the timeline, the PK figure when a band is given and the HScore plot; the
+    same overrides, bags, recommendations and scores as the PDF."""
     band = calculate_pk_band(
         report_data.segments,
         weight="70 kg",
@@ -92,8 +125,19 @@ def test_report_html_embeds_both_figures(report_data: CourseReportData, tmp_path
     )
     path = write_course_report(replace(report_data, pk=band), tmp_path / "report.html")
     html = path.read_text()
-    assert html.count("data:image/png;base64,") == 2
-    assert "Predicted plasma concentration" in html
+    assert html.count("data:image/png;base64,") == 3
+    for expected in (
+        "Predicted plasma concentration",
+        "refractory to SC anakinra",
+        "LOT-B7",
+        "2026-01-06 07:00 UTC",
+        "line occluded",
+        "Recommendations shown and what was done next",
+        "HScore (reactive haemophagocytic syndrome) (source fardet-2014; cut-off &gt;= 169)",
+        "84 points (84 to 273 possible)",
+        "1 of 8 criteria met (at least 5 needed)",
+    ):
+        assert expected in html, expected
 
 
 def test_without_infusion_the_report_says_so(report_data: CourseReportData) -> None:
@@ -119,3 +163,13 @@ def test_cli_report_of_a_stored_course(sqlite_ward, tmp_path: Path, monkeypatch)
     assert result.exit_code == 0, result.output
     pages, text = _pdf_text(out)
     assert pages >= 2 and "Doe, Jane" in text and "LOT-A1, LOT-A2" in text
+
+
+def test_infusion_without_band_does_not_claim_there_was_no_infusion(
+    report_data: CourseReportData,
+) -> None:
+    """Segments but no band (no weight or creatinine): the report says why, not 'no infusion'."""
+    document = create_course_report(report_data)
+    texts = [b.text for s in document.sections for b in s.blocks if hasattr(b, "text")]
+    assert not any(t.startswith("No infusion") for t in texts)
+    assert any(t.startswith("No concentration is predicted in this copy") for t in texts)

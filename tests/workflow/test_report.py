@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 import numpy as np
 
-from anakinra_iv.workflow.commands import RequestRecommendation
-from anakinra_iv.workflow.report import REPORT_ANALYTES, get_report_data
-from anakinra_iv.workflow.services import request_recommendation
-from tests.workflow_support.fixtures import Ward, start_running
+from anakinra_iv.workflow.commands import ChangeDose, RecordObservation, RequestRecommendation
+from anakinra_iv.workflow.report import DOSE_PLAN_KIND, REPORT_ANALYTES, get_report_data
+from anakinra_iv.workflow.services import change_dose, record_observation, request_recommendation
+from tests.workflow_support.fixtures import START, Ward, prescribe_step, start_running
+
+
+def _lab(ward: Ward, value: str, code: str, at: datetime) -> None:
+    record_observation(
+        RecordObservation(ward.users["nurse"], ward.patient_id, value, at, code=code),
+        ward.uow(),
+        ward.clock(),
+    )
 
 
 def test_report_data_of_a_running_infusion(ward: Ward) -> None:
@@ -27,7 +37,8 @@ def test_report_data_of_a_running_infusion(ward: Ward) -> None:
     assert [s.rate_mg_per_h for s in data.segments] == [50]
     assert [s.name for s in data.labs] == list(REPORT_ANALYTES)
     (shown,) = data.recommendations
-    assert "1,200 mg/day (50 mg/h)" in shown.shown and shown.done.startswith(f"order {order_id}")
+    assert "1,200 mg/day (50 mg/h)" in shown.shown
+    assert shown.done.startswith(f"order {order_id}: ordered 1,200 mg/day")
     assert data.pk is not None and data.pk.subjects == 200
 
 
@@ -61,4 +72,74 @@ def test_review_recommendation_is_reported_without_an_order(ward: Ward) -> None:
     data = get_report_data(ward.uow(), ward.users["viewer"], ward.patient_id, ward.clock(), None)
     (shown,) = data.recommendations
     assert shown.kind == "review" and shown.shown.startswith("start")
-    assert shown.done == "no order placed"
+    assert shown.done == "no order, dose change or stop up to this report"
+
+
+def _review(ward: Ward) -> None:
+    request_recommendation(
+        RequestRecommendation(ward.users["prescriber"], ward.patient_id, "adult-mas-civ"),
+        ward.uow(),
+        ward.services.calculator,
+        ward.clock(),
+    )
+
+
+def test_review_then_order_reports_the_order_as_what_was_done(ward: Ward) -> None:
+    """A review, then 1 h later an order at step 3 (1,200 mg/day): the review's 'done' is that
+    order, and the order's own dose plan says it was ordered."""
+    _review(ward)
+    ward.clock.advance(hours=1)
+    order_id = prescribe_step(ward)
+    data = get_report_data(ward.uow(), ward.users["viewer"], ward.patient_id, ward.clock(), None)
+    review, plan = data.recommendations
+    assert review.kind == "review" and plan.kind == DOSE_PLAN_KIND
+    assert (
+        review.done
+        == f"2026-01-05 09:00: order {order_id}: ordered 1,200 mg/day; order now "
+        + ("pending_verification")
+    )
+    assert plan.done.startswith(f"order {order_id}: ordered 1,200 mg/day")
+
+
+def test_an_override_stays_in_the_report_after_the_dose_is_lowered(ward: Ward) -> None:
+    """Step 5 (2,000 mg/day, above the 1,600 mg/day soft maximum) with a reason, then lowered to
+    step 3: the order no longer carries the reason, the report still lists the override."""
+    order_id = prescribe_step(ward, 5, override_reason="refractory MAS")
+    ward.clock.advance(hours=2)
+    change_dose(
+        ChangeDose(ward.users["prescriber"], order_id, step=3, reason="ferritin falling"),
+        ward.uow(),
+        ward.services.calculator,
+        ward.clock(),
+    )
+    data = get_report_data(ward.uow(), ward.users["viewer"], ward.patient_id, ward.clock(), None)
+    (override,) = data.overrides
+    assert (override.order_id, override.reason, override.limit_status) == (
+        str(order_id),
+        "refractory MAS",
+        "above_soft",
+    )
+    assert override.at == START and override.dose.startswith("step 5: 2,000 mg/day")
+    first, second = data.recommendations
+    assert "ordered 2,000 mg/day; override: refractory MAS" in first.done
+    assert second.done.startswith(f"order {order_id}: dose changed to 1,200 mg/day")
+
+
+def test_scores_over_time_from_stored_labs(ward: Ward) -> None:
+    """Ferritin 8,500 ng/mL and 39.7 Cel at 08:00 (Fardet 2014: 50 + 49 = 99 points), ferritin
+    4,000 at 08:00 next day (35 + 49 = 84); the registration creatinine feeds no score."""
+    _lab(ward, "8500 ng/mL", "2276-4", START)
+    _lab(ward, "39.7 Cel", "8310-5", START)
+    ward.clock.advance(hours=24)
+    _lab(ward, "4000 ng/mL", "2276-4", ward.clock())
+    data = get_report_data(ward.uow(), ward.users["viewer"], ward.patient_id, ward.clock(), None)
+    hscores = [s for s in data.scores if s.name == "hscore"]
+    assert [(s.at, s.result.points if s.result else None) for s in hscores] == [
+        (START, 99),
+        (START + timedelta(hours=24), 84),
+    ]
+    assert hscores[1].values_used == (
+        "temperature 39.7 Cel (2026-01-05 08:00)",
+        "ferritin 4000 ng/mL (2026-01-06 08:00)",
+    )
+    assert {s.name for s in data.scores} == {"hscore", "ms-score", "mas-2016", "hlh-2004"}

@@ -6,11 +6,12 @@ None of them deletes anything.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Generic, TypeVar
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
 from anakinra_iv.errors import UnknownItem
 from anakinra_iv.records.tables import (
@@ -51,10 +52,16 @@ class Repository(Generic[RowT]):
     def __init__(self, session: Session) -> None:
         self._session = session
 
-    def add(self, row: RowT) -> RowT:
-        """Add a new row and give it its id."""
+    def add(self, row: RowT, *, flush: bool = True) -> RowT:
+        """Add a new row and give it its id.
+
+        With ``flush=False`` the row is written with the next flush or commit of the unit of
+        work (one round of writes instead of one per row); use it when nothing needs the id
+        before then.
+        """
         self._session.add(row)
-        self._session.flush()
+        if flush:
+            self._session.flush()
         return row
 
     def find(self, row_id: int) -> RowT | None:
@@ -97,6 +104,25 @@ class UserRepository(Repository[User]):
     def list_all(self) -> Sequence[User]:
         """Every user, by name."""
         return self._session.execute(select(User).order_by(User.username)).scalars().all()
+
+    def find_names(self, user_ids: Iterable[int]) -> dict[int, str]:
+        """User names by id for the users that exist among ``user_ids``.
+
+        Users already loaded in this unit of work are answered from it; the others are read
+        in one query.
+        """
+        names: dict[int, str] = {}
+        missing: list[int] = []
+        for user_id in set(user_ids):
+            loaded = self._session.identity_map.get(identity_key(User, user_id))
+            if isinstance(loaded, User):
+                names[user_id] = loaded.username
+            else:
+                missing.append(user_id)
+        if missing:
+            query = select(User.id, User.username).where(User.id.in_(missing))
+            names.update((row.id, row.username) for row in self._session.execute(query))
+        return names
 
 
 class ApprovalRepository(Repository[ProtocolApproval]):

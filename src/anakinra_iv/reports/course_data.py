@@ -6,13 +6,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from anakinra_iv.assessment import ScoreResult
+
 __all__ = [
     "CourseReportData",
     "LabSeries",
     "PkBand",
     "ReportBag",
     "ReportOrder",
+    "ReportOverride",
     "ReportRecommendation",
+    "ReportScore",
     "ReportSegment",
 ]
 
@@ -85,6 +89,34 @@ class ReportRecommendation:
 
 
 @dataclass(frozen=True)
+class ReportOverride:
+    """A dose ordered beyond a soft limit, with the prescriber's stated reason."""
+
+    at: datetime
+    order_id: str
+    dose: str
+    limit_status: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class ReportScore:
+    """One score at one moment, from the latest stored values collected up to then.
+
+    ``values_used`` describes each stored value the score read (item, value with unit,
+    collection time); ``result`` is None when the score could not be calculated (``problem``
+    says why, for example that none of its items is recorded).
+    """
+
+    at: datetime
+    name: str
+    title: str
+    result: ScoreResult | None
+    values_used: tuple[str, ...] = ()
+    problem: str = ""
+
+
+@dataclass(frozen=True)
 class PkBand:
     """Predicted plasma concentration (mg/L): 5th, 50th and 95th percentiles over time."""
 
@@ -110,5 +142,6 @@ class CourseReportData:
     bags: tuple[ReportBag, ...] = ()
     labs: tuple[LabSeries, ...] = ()
     recommendations: tuple[ReportRecommendation, ...] = ()
-    scores: tuple[LabSeries, ...] = ()
+    overrides: tuple[ReportOverride, ...] = ()
+    scores: tuple[ReportScore, ...] = ()
     pk: PkBand | None = None

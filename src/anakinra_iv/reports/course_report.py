@@ -1,6 +1,7 @@
 """The patient-course report (PDF and HTML): dose timeline aligned with the laboratory course,
 the predicted concentration band, recommendations and what was done, overrides with their
-reasons, and bags with lots and beyond-use times.
+reasons, bags with lots and beyond-use times, and the scores over time
+(:mod:`~anakinra_iv.reports.course_scores`).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import numpy as np
 
 from anakinra_iv.pk import simulate_population
 from anakinra_iv.reports.course_data import CourseReportData, PkBand, ReportSegment
+from anakinra_iv.reports.course_scores import create_scores_section
 from anakinra_iv.reports.document import Block, Cell, Document, Figure, Paragraph, Section, Table
 from anakinra_iv.reports.plots import plot_course_timeline, plot_pk_band
 from anakinra_iv.reports.protocol_documents import OFF_LABEL
@@ -120,20 +122,20 @@ def _orders_section(data: CourseReportData) -> Section:
             rows,
         )
     ]
-    overrides = [o for o in data.orders if o.override_reason]
-    if overrides:
+    if data.overrides:
         blocks.append(
             Table(
-                "Overrides (soft limit exceeded, with the stated reason)",
-                ("order", "when", "prescriber", "reason"),
+                "Overrides (dose beyond a soft limit, with the stated reason)",
+                ("when", "order", "dose ordered", "limits", "reason"),
                 tuple(
                     (
-                        Cell(o.id),
-                        Cell(_when(o.created_at)),
-                        Cell(o.prescriber),
-                        Cell(o.override_reason or ""),
+                        Cell(_when(o.at)),
+                        Cell(o.order_id),
+                        Cell(o.dose),
+                        Cell(o.limit_status),
+                        Cell(o.reason),
                     )
-                    for o in overrides
+                    for o in data.overrides
                 ),
             )
         )
@@ -199,25 +201,25 @@ def _administration_section(data: CourseReportData) -> Section:
 
 
 def _recommendations_section(data: CourseReportData) -> Section:
-    blocks: list[Block] = [
-        Table(
-            "Recommendations shown and what was done",
-            ("when", "kind", "recommended", "done"),
-            tuple(
-                (Cell(_when(r.at)), Cell(r.kind), Cell(r.shown), Cell(r.done))
-                for r in data.recommendations
-            ),
+    if not data.recommendations:
+        return Section(
+            "Recommendations and what was done",
+            (Paragraph("No recommendation was shown for this patient."),),
         )
-    ]
-    for series in data.scores:
-        blocks.append(
+    return Section(
+        "Recommendations and what was done",
+        (
             Table(
-                f"{series.display} over time",
-                ("when", f"value ({series.unit})"),
-                tuple((Cell(_when(t)), Cell(f"{v:g}")) for t, v in series.points),
-            )
-        )
-    return Section("Recommendations and scores", tuple(blocks))
+                "Recommendations shown and what was done next (dose plans: the order they led "
+                "to; reviews: the next order, dose change, stop or pause before the next review)",
+                ("when", "kind", "recommended", "done"),
+                tuple(
+                    (Cell(_when(r.at)), Cell(r.kind), Cell(r.shown), Cell(r.done))
+                    for r in data.recommendations
+                ),
+            ),
+        ),
+    )
 
 
 def create_course_report(data: CourseReportData) -> Document:
@@ -247,14 +249,22 @@ def create_course_report(data: CourseReportData) -> Document:
                 "5th-95th percentile band.",
             )
         )
-    else:
+    elif not data.segments:
         figures.append(Paragraph("No infusion was recorded: no concentration is predicted."))
+    else:
+        figures.append(
+            Paragraph(
+                "No concentration is predicted in this copy (the band needs a recorded body "
+                "weight and serum creatinine)."
+            )
+        )
     sections = (
         summary,
         Section("Course", tuple(figures)),
         _orders_section(data),
         _administration_section(data),
         _recommendations_section(data),
+        create_scores_section(data),
     )
     return Document(
         "course-report",

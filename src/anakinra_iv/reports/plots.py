@@ -14,9 +14,21 @@ from matplotlib.axes import Axes
 from matplotlib.dates import AutoDateLocator, ConciseDateFormatter, date2num
 from matplotlib.figure import Figure
 
-from anakinra_iv.reports.course_data import CourseReportData, LabSeries, PkBand, ReportSegment
+from anakinra_iv.reports.course_data import (
+    CourseReportData,
+    LabSeries,
+    PkBand,
+    ReportScore,
+    ReportSegment,
+)
 
-__all__ = ["IMAGE_FORMATS", "plot_course_timeline", "plot_pk_band"]
+__all__ = [
+    "IMAGE_FORMATS",
+    "create_score_figure",
+    "plot_course_timeline",
+    "plot_pk_band",
+    "plot_score_over_time",
+]
 
 _MARKERS = ("o", "s", "^", "D", "v", "x", "P")
 _STYLES = ("-", "--", "-.", ":")
@@ -141,3 +153,56 @@ def plot_pk_band(
     axes.legend(loc="upper right", fontsize=7)
     _date_axis(axes)
     return _png(figure, image_format)
+
+
+def plot_score_over_time(
+    scores: list[ReportScore], cut_off: float, cut_off_label: str, image_format: str = "png"
+) -> bytes:
+    """:func:`create_score_figure` as PNG (or SVG) bytes."""
+    return _png(create_score_figure(scores, cut_off, cut_off_label), image_format)
+
+
+def create_score_figure(scores: list[ReportScore], cut_off: float, cut_off_label: str) -> Figure:
+    """A points score over time: points earned (filled marker when conclusive, open when missing
+    items could cross the cut-off), a bar up to the most the missing items allow, and the
+    cut-off as a dashed line."""
+    rows = [s for s in scores if s.result is not None and s.result.points is not None]
+    figure = Figure(figsize=(8.0, 3.0), layout="constrained")
+    axes = figure.subplots()
+    highest = cut_off
+    for kind, filled in (("conclusive", True), ("not conclusive", False)):
+        chosen = [s for s in rows if s.result is not None and s.result.conclusive is filled]
+        times = [_num(s.at) for s in chosen]
+        points = [float(s.result.points or 0) for s in chosen if s.result is not None]
+        axes.plot(
+            times,
+            points,
+            linestyle="none",
+            marker="o",
+            markersize=6,
+            markeredgecolor="black",
+            markerfacecolor="black" if filled else "white",
+            label=f"points ({kind})",
+        )
+    for s in rows:
+        if s.result is None or s.result.score_range is None:
+            continue
+        low, high = s.result.score_range
+        highest = max(highest, high)
+        if high > low:
+            axes.vlines(_num(s.at), low, high, color="0.45", linewidth=1)
+    axes.plot(
+        [_num(s.at) for s in rows],
+        [float(s.result.points or 0) for s in rows if s.result is not None],
+        color="black",
+        linewidth=0.8,
+        zorder=0,
+    )
+    axes.axhline(cut_off, color="black", linestyle="--", linewidth=1.2, label=cut_off_label)
+    axes.set_ylim(bottom=0, top=highest * 1.08)
+    axes.set_ylabel(f"{rows[0].title.split(' (')[0] if rows else 'score'} (points)")
+    axes.set_xlabel("date and time (UTC)")
+    axes.grid(alpha=0.3)
+    axes.legend(loc="upper right", fontsize=7)
+    _date_axis(axes)
+    return figure

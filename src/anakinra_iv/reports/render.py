@@ -97,7 +97,7 @@ def _styles() -> dict[str, ParagraphStyle]:
     return {
         "title": ParagraphStyle("title", parent=base["Title"], fontSize=16, alignment=0),
         "subtitle": ParagraphStyle("subtitle", parent=body, fontSize=11, leading=14),
-        "heading": ParagraphStyle("heading", parent=base["Heading2"], fontSize=12),
+        "heading": ParagraphStyle("heading", parent=base["Heading2"], fontSize=12, keepWithNext=1),
         "body": body,
         "item": ParagraphStyle("item", parent=body, leftIndent=12, bulletIndent=2),
         "warning": ParagraphStyle(

@@ -1,29 +1,39 @@
 """Dependencies of the routes, declared as ``Annotated`` aliases.
 
 ``CurrentUser`` reads a bearer token (API); ``PageUser`` reads the session cookie (pages). Both
-return the signed-in user's id and name; services check the role on every call.
+return the signed-in user's id and name; services check the role on every call. ``PathId``,
+``QueryId`` and ``FormId`` are record keys in a path, a query or a form: whole numbers the
+database can hold.
 """
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Form, Path, Query, Request
 from fastapi.security import OAuth2PasswordBearer
 
 from anakinra_iv.bootstrap import Services
 from anakinra_iv.records.unit_of_work import SqlAlchemyUnitOfWork
+from anakinra_iv.web.schemas._base import MAX_RECORD_ID
 from anakinra_iv.web.security import SESSION_COOKIE, TokenClaims, read_token
 from anakinra_iv.workflow.auth import AuthenticationFailed
 
 __all__ = [
     "CurrentUser",
+    "FormId",
     "OptionalPageUser",
     "PageUser",
+    "PathId",
+    "QueryId",
     "ServicesDep",
     "UowDep",
     "get_services",
 ]
+
+PathId = Annotated[int, Path(ge=1, le=MAX_RECORD_ID)]
+QueryId = Annotated[int, Query(ge=1, le=MAX_RECORD_ID)]
+FormId = Annotated[int, Form(ge=1, le=MAX_RECORD_ID)]
 
 _bearer = OAuth2PasswordBearer(tokenUrl="/api/auth/token", auto_error=False)
 

@@ -1,6 +1,8 @@
 """Domain errors to HTTP, in one table; every error body is ``{"code", "message", "field"}``.
 
-The first matching row wins, so subclasses come before their parents.
+The first matching row wins, so subclasses come before their parents. A body the schemas refuse
+(malformed JSON, a wrong type, a missing or unknown field) is a 422 naming the field, and an
+unknown path or method under ``/api`` answers in the same shape.
 """
 
 from __future__ import annotations
@@ -8,8 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException
 
 from anakinra_iv.errors import (
     AnakinraError,
@@ -24,6 +28,7 @@ from anakinra_iv.errors import (
     UnknownItem,
     list_problems,
 )
+from anakinra_iv.web.schemas import ErrorPublic
 from anakinra_iv.workflow.auth import AccountLocked, AuthenticationFailed
 from anakinra_iv.workflow.services import (
     PumpAlertNotAcknowledged,
@@ -32,7 +37,13 @@ from anakinra_iv.workflow.services import (
     VerificationMismatch,
 )
 
-__all__ = ["ERROR_TABLE", "describe_error", "install_error_handlers"]
+__all__ = [
+    "ERROR_RESPONSES",
+    "ERROR_TABLE",
+    "JSON_ERROR_RESPONSES",
+    "describe_error",
+    "install_error_handlers",
+]
 
 ERROR_TABLE: tuple[tuple[type[AnakinraError], int, str], ...] = (
     (AccountLocked, 401, "account_locked"),
@@ -53,6 +64,29 @@ ERROR_TABLE: tuple[tuple[type[AnakinraError], int, str], ...] = (
     (AnakinraError, 422, "invalid_input"),
 )
 """(error class, HTTP status, machine-readable code)."""
+
+_ERROR_DESCRIPTIONS = (
+    (401, "Not signed in, or the credential is not valid"),
+    (403, "The role may not do this, or separation of duties forbids it"),
+    (404, "No such record"),
+    (409, "A conflicting change or a transition the current state does not allow"),
+    (422, "Invalid input: every problem names its field; nothing is stored"),
+)
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorPublic, "description": description}
+    for status, description in _ERROR_DESCRIPTIONS
+}
+"""The error answers of the API, for its OpenAPI description."""
+JSON_ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorPublic"}}},
+    }
+    for status, description in _ERROR_DESCRIPTIONS
+}
+"""The same for a route whose success is not JSON (a PDF, an HTML page): errors stay JSON."""
+
+_HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 415: "unsupported_media_type"}
 
 
 def _lookup(error: AnakinraError) -> tuple[int, str]:
@@ -87,16 +121,27 @@ def _location(loc: tuple[Any, ...]) -> str:
     return ".".join(parts) or "body"
 
 
+def _problem(detail: dict[str, Any]) -> dict[str, Any]:
+    """One problem of a refused request, named after its field."""
+    kind = detail.get("type", "")
+    if kind == "json_invalid":
+        field = "body"
+        reason = detail.get("ctx", {}).get("error", detail["msg"])
+        message = f"'body' is not valid JSON ({reason})"
+    else:
+        field = _location(tuple(detail["loc"]))
+        if field == "body" and kind in ("model_attributes_type", "dict_type"):
+            message = "'body' must be a JSON object"
+        elif field == "body" and kind == "missing":
+            message = "'body' is missing: send a JSON object"
+        else:
+            message = f"'{field}': {detail['msg']}"
+    return {"code": "invalid_input", "message": message, "field": field}
+
+
 async def _validation_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, RequestValidationError)
-    problems = [
-        {
-            "code": "invalid_input",
-            "message": f"'{_location(tuple(e['loc']))}': {e['msg']}",
-            "field": _location(tuple(e["loc"])),
-        }
-        for e in error.errors()
-    ]
+    problems = [_problem(e) for e in error.errors()]
     body: dict[str, Any] = {
         "code": "invalid_input",
         "message": "; ".join(p["message"] for p in problems),
@@ -107,7 +152,28 @@ async def _validation_error(request: Request, error: Exception) -> JSONResponse:
     return JSONResponse(body, status_code=422)
 
 
+async def _http_error(request: Request, error: Exception) -> Response:
+    """An HTTP error (unknown path, wrong method) as JSON with a code under ``/api``."""
+    assert isinstance(error, HTTPException)
+    if not request.url.path.startswith("/api/"):
+        return await http_exception_handler(request, error)
+    if error.status_code == 400:
+        # a body that cannot be read at all (not UTF-8, a broken form)
+        message = f"'body' could not be read ({error.detail})"
+        return JSONResponse(
+            {"code": "invalid_input", "message": message, "field": "body"}, status_code=422
+        )
+    code = _HTTP_CODES.get(error.status_code, "http_error")
+    message = f"{request.method} {request.url.path}: {error.detail}"
+    return JSONResponse(
+        {"code": code, "message": message, "field": None},
+        status_code=error.status_code,
+        headers=error.headers,
+    )
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Register the handlers on ``app``."""
     app.add_exception_handler(AnakinraError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(HTTPException, _http_error)

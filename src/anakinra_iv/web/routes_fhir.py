@@ -24,6 +24,7 @@ from anakinra_iv.interop.fhir_export import (
 from anakinra_iv.interop.fhir_mapping import create_audit_event
 from anakinra_iv.web.deps import CurrentUser, ServicesDep
 from anakinra_iv.web.routes_reports import router as reports_router
+from anakinra_iv.web.schemas._base import MAX_RECORD_ID
 from anakinra_iv.workflow import queries
 from anakinra_iv.workflow.auth import AuthenticationFailed
 from anakinra_iv.workflow.course import create_course_audit_event, get_patient_course
@@ -53,6 +54,12 @@ def _failure(error: AnakinraError) -> Response:
     return _outcome(400, "invalid", error.message)
 
 
+def _require_stored_key(key: int, what: str) -> None:
+    """A key the database cannot hold names no record: 404 rather than a database error."""
+    if not 1 <= key <= MAX_RECORD_ID:
+        raise UnknownItem(f"{what} does not exist", field="id", value=key)
+
+
 def _base(request: Request) -> str:
     return f"{str(request.base_url).rstrip('/')}/fhir/r4"
 
@@ -63,6 +70,7 @@ def read_everything(
 ) -> Response:
     """The patient's course as one Bundle."""
     try:
+        _require_stored_key(patient_id, f"Patient/{patient_id}")
         course = get_patient_course(services.new_uow(), user.user_id, patient_id)
         bundle = create_course_bundle(course, base_url=_base(request), timestamp=services.now())
     except AnakinraError as error:
@@ -81,6 +89,7 @@ def read_resource(
     try:
         if resource_type == "AuditEvent":
             seq = int(resource_id) if resource_id.isdigit() else -1
+            _require_stored_key(seq, f"AuditEvent/{resource_id}")
             events = queries.list_audit_events(
                 services.new_uow(), user.user_id, limit=1, before_seq=seq + 1
             )
@@ -89,6 +98,7 @@ def read_resource(
             resource = create_audit_event(create_course_audit_event(events[0]))
         else:
             record, record_id = get_record_reference(resource_type, resource_id)
+            _require_stored_key(record_id, f"{resource_type}/{resource_id}")
             patient_id = queries.find_patient_id(
                 services.new_uow(), user.user_id, record, record_id
             )

@@ -20,13 +20,20 @@ from anakinra_iv.errors import UnknownItem
 from anakinra_iv.reports.course_report import create_course_report, write_course_report
 from anakinra_iv.reports.plots import plot_course_timeline
 from anakinra_iv.reports.render import render_html
-from anakinra_iv.web.deps import CurrentUser, PageUser, ServicesDep
+from anakinra_iv.web.deps import CurrentUser, PageUser, PathId, ServicesDep
+from anakinra_iv.web.errors import JSON_ERROR_RESPONSES
 from anakinra_iv.workflow.report import REPORT_SEED, get_report_data
 
 __all__ = ["REPORT_SEED", "router"]
 
 router = APIRouter(tags=["reports"])
 _MEDIA = {"png": "image/png", "svg": "image/svg+xml"}
+
+
+class PdfResponse(Response):
+    """A PDF document."""
+
+    media_type = "application/pdf"
 
 
 def _pdf(services: Services, user_id: int, patient_id: int) -> Response:
@@ -39,9 +46,8 @@ def _pdf(services: Services, user_id: int, patient_id: int) -> Response:
     )
     with tempfile.TemporaryDirectory() as folder:
         content = write_course_report(data, Path(folder) / "report.pdf").read_bytes()
-    return Response(
+    return PdfResponse(
         content,
-        media_type="application/pdf",
         headers={"Content-Disposition": f'inline; filename="patient-{patient_id}-report.pdf"'},
     )
 
@@ -57,33 +63,41 @@ def _html(services: Services, user_id: int, patient_id: int) -> HTMLResponse:
     return HTMLResponse(render_html(create_course_report(data)))
 
 
-@router.get("/api/patients/{patient_id}/report.pdf")
-def report_pdf(patient_id: int, services: ServicesDep, user: CurrentUser) -> Response:
+@router.get(
+    "/api/patients/{patient_id}/report.pdf",
+    response_class=PdfResponse,
+    responses=JSON_ERROR_RESPONSES,
+)
+def report_pdf(patient_id: PathId, services: ServicesDep, user: CurrentUser) -> Response:
     """The patient-course report as PDF."""
     return _pdf(services, user.user_id, patient_id)
 
 
-@router.get("/api/patients/{patient_id}/report.html", response_class=HTMLResponse)
-def report_html(patient_id: int, services: ServicesDep, user: CurrentUser) -> HTMLResponse:
+@router.get(
+    "/api/patients/{patient_id}/report.html",
+    response_class=HTMLResponse,
+    responses=JSON_ERROR_RESPONSES,
+)
+def report_html(patient_id: PathId, services: ServicesDep, user: CurrentUser) -> HTMLResponse:
     """The patient-course report as one HTML page."""
     return _html(services, user.user_id, patient_id)
 
 
 @router.get("/patients/{patient_id}/report.pdf", include_in_schema=False)
-def page_report_pdf(patient_id: int, services: ServicesDep, user: PageUser) -> Response:
+def page_report_pdf(patient_id: PathId, services: ServicesDep, user: PageUser) -> Response:
     """The report as PDF for the signed-in page user."""
     return _pdf(services, user.user_id, patient_id)
 
 
 @router.get("/patients/{patient_id}/report.html", include_in_schema=False)
-def page_report_html(patient_id: int, services: ServicesDep, user: PageUser) -> HTMLResponse:
+def page_report_html(patient_id: PathId, services: ServicesDep, user: PageUser) -> HTMLResponse:
     """The report as HTML for the signed-in page user."""
     return _html(services, user.user_id, patient_id)
 
 
 @router.get("/patients/{patient_id}/timeline.{image_format}", include_in_schema=False)
 def timeline_figure(
-    patient_id: int, image_format: str, services: ServicesDep, user: PageUser
+    patient_id: PathId, image_format: str, services: ServicesDep, user: PageUser
 ) -> Response:
     """The dose-versus-labs timeline as PNG or SVG."""
     if image_format not in _MEDIA:

@@ -65,11 +65,15 @@ def read_token(secret: str, token: str, *, kind: str, now: datetime) -> TokenCla
             options={"verify_exp": False, "require": ["sub", "exp", "typ"]},
         )
     except jwt.PyJWTError as error:
-        raise AuthenticationFailed(f"the credential is not valid ({error})") from error
+        raise AuthenticationFailed(
+            f"the credential is not valid ({error})", field="Authorization"
+        ) from error
     if claims.get("typ") != kind:
-        raise AuthenticationFailed(f"the credential is not a {kind} token")
+        raise AuthenticationFailed(f"the credential is not a {kind} token", field="Authorization")
     if int(claims["exp"]) <= int(now.timestamp()):
-        raise AuthenticationFailed("the credential has expired; sign in again")
+        raise AuthenticationFailed(
+            "the credential has expired; sign in again", field="Authorization"
+        )
     return TokenClaims(int(claims["sub"]), str(claims.get("name", "")), str(claims.get("csrf", "")))
 
 

@@ -11,16 +11,27 @@ the core's values.
 >>> plan = CoreCalculator().calculate_plan(request, now=datetime(2026, 1, 5, tzinfo=timezone.utc))
 >>> plan.daily_dose.magnitude, plan.rate.magnitude, plan.concentration.magnitude
 (1200.0, 50.0, 6.0)
+
+A dose plan is a function of the protocol version and the request alone, so the adapter keeps
+the most recent plans it calculated (:data:`PLAN_MEMORY`) and reuses one when the same request
+comes back: preparing a bag for an order reuses the plan calculated when it was ordered. A plan
+the core refused is never kept (the refusal is raised again each time), and the bag itself is
+calculated anew for every preparation, so its hard-maximum refusal and beyond-use time are
+always checked. Drug-library entries depend only on the protocol version and care area and are
+kept the same way.
 """
 
 from __future__ import annotations
 
 import json
+import threading
+from collections import OrderedDict
 from datetime import datetime
 from typing import Any
 
 from anakinra_iv.assessment import InfusionPeriod, Observation, create_observation
 from anakinra_iv.compounding import (
+    PumpEntry,
     calculate_bag,
     check_pump_programme,
     create_label,
@@ -44,7 +55,10 @@ from anakinra_iv.workflow.ports import (
     ReviewRequest,
 )
 
-__all__ = ["CoreCalculator"]
+__all__ = ["PLAN_MEMORY", "CoreCalculator"]
+
+PLAN_MEMORY = 512
+"""How many recent dose plans one calculator keeps for reuse (least recently used go first)."""
 
 
 def _info(protocol: Protocol) -> ProtocolInfo:
@@ -57,10 +71,21 @@ def _info(protocol: Protocol) -> ProtocolInfo:
     )
 
 
-class CoreCalculator:
-    """The clinical core behind the workflow's port."""
+def _plan_key(protocol: Protocol, request: PlanRequest) -> str:
+    """The identity of a plan: the protocol version it resolves to and every input."""
+    inputs = request.to_json() | {"protocol_id": protocol.id, "protocol_version": protocol.version}
+    return json.dumps(inputs, sort_keys=True)
 
-    def _patient(self, request: PlanRequest) -> tuple[Protocol, Patient]:
+
+class CoreCalculator:
+    """The clinical core behind the workflow's port (safe to share between threads)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._plans: OrderedDict[str, DosePlan] = OrderedDict()
+        self._pump_entries: dict[tuple[str, str, str], PumpEntry] = {}
+
+    def _protocol(self, request: PlanRequest) -> Protocol:
         protocol = get_protocol(request.protocol_id, request.protocol_version)
         if protocol.regimen_kind != "continuous":
             raise InvalidInput(
@@ -69,7 +94,10 @@ class CoreCalculator:
                 field="protocol_id",
                 value=protocol.id,
             )
-        patient = create_patient(
+        return protocol
+
+    def _patient(self, request: PlanRequest) -> Patient:
+        return create_patient(
             weight=request.weight,
             age=request.age_years,
             sex=request.sex,
@@ -77,18 +105,38 @@ class CoreCalculator:
             height=request.height,
             renal_replacement=request.renal_replacement,
         )
-        return protocol, patient
 
     def _plan(self, request: PlanRequest) -> tuple[Protocol, DosePlan]:
-        protocol, patient = self._patient(request)
+        protocol = self._protocol(request)
+        key = _plan_key(protocol, request)
+        with self._lock:
+            kept = self._plans.get(key)
+            if kept is not None:
+                self._plans.move_to_end(key)
+        if kept is not None:
+            return protocol, kept
         plan = calculate_dose_plan(
             protocol,
-            patient,
+            self._patient(request),
             step=request.step,
             daily_dose=request.daily_dose,
             override_reason=request.override_reason,
         )
+        with self._lock:
+            self._plans[key] = plan
+            while len(self._plans) > PLAN_MEMORY:
+                self._plans.popitem(last=False)
         return protocol, plan
+
+    def _pump_entry(self, protocol: Protocol, care_area: str) -> PumpEntry:
+        key = (protocol.id, protocol.version, care_area)
+        with self._lock:
+            entry = self._pump_entries.get(key)
+        if entry is None:
+            entry = get_pump_entry(protocol, care_area)
+            with self._lock:
+                self._pump_entries[key] = entry
+        return entry
 
     def calculate_plan(self, request: PlanRequest, *, now: datetime) -> PlanResult:
         """The dose plan, with the bag it would be given in if prepared ``now``."""
@@ -153,7 +201,8 @@ class CoreCalculator:
 
         Observations the catalogue cannot read are left out and listed under ``not_read``.
         """
-        protocol, patient = self._patient(request.plan)
+        protocol = self._protocol(request.plan)
+        patient = self._patient(request.plan)
         observations: list[Observation] = []
         not_read: list[str] = []
         for key, value, at in request.observations:
@@ -179,7 +228,7 @@ class CoreCalculator:
         protocol = get_protocol(request.protocol_id, request.protocol_version)
         care_area = protocol.pump.care_areas[0]
         check = check_pump_programme(
-            get_pump_entry(protocol, care_area),
+            self._pump_entry(protocol, care_area),
             rate_mg_per_h=request.rate,
             rate_ml_per_h=request.pump_rate,
             concentration=request.concentration,

@@ -15,7 +15,7 @@ import numpy as np
 from anakinra_iv.assessment.catalogue import get_analyte
 from anakinra_iv.dosing import calculate_creatinine_clearance, create_patient
 from anakinra_iv.errors import AnakinraError
-from anakinra_iv.interop.course import Course
+from anakinra_iv.interop.course import Course, CourseObservation
 from anakinra_iv.protocol import get_protocol
 from anakinra_iv.records.unit_of_work import UnitOfWork
 from anakinra_iv.reports.course_data import (
@@ -24,18 +24,25 @@ from anakinra_iv.reports.course_data import (
     PkBand,
     ReportBag,
     ReportOrder,
+    ReportOverride,
     ReportRecommendation,
+    ReportScore,
     ReportSegment,
 )
 from anakinra_iv.reports.course_report import calculate_pk_band
 from anakinra_iv.workflow.course import read_course
+from anakinra_iv.workflow.lab_scores import calculate_scores_over_time
+from anakinra_iv.workflow.services import REVIEW_KIND
 from anakinra_iv.workflow.views import RecommendationView
 
 __all__ = [
+    "DOSE_PLAN_KIND",
     "REPORT_ANALYTES",
     "REPORT_SEED",
     "calculate_course_pk_band",
     "create_report_data",
+    "create_report_overrides",
+    "create_report_scores",
     "get_report_data",
 ]
 
@@ -45,7 +52,11 @@ REPORT_ANALYTES = ("ferritin", "crp", "fibrinogen", "platelets", "ast", "tempera
 REPORT_SEED = 20260105
 """Seed of the population simulation, so the same course always draws the same band."""
 
+DOSE_PLAN_KIND = "dose_plan"
+"""The kind of the recommendation stored with each order and dose change (its dose plan)."""
+
 _WEIGHT, _CREATININE = "29463-7", "2160-0"
+_HALTS = {"stop": "stopped", "pause": "paused"}
 
 
 def _shown(r: RecommendationView) -> str:
@@ -66,13 +77,121 @@ def _shown_plan(out: dict[str, object]) -> str:
     return f"{step}{dose:,.0f} mg/day ({rate:g} mg/h), {out.get('limit_status', '')}".strip(", ")
 
 
-def _done(r: RecommendationView, course: Course) -> str:
+def _dose_text(r: RecommendationView) -> str:
+    dose = r.outputs.get("daily_dose_mg")
+    return f"{dose:,.0f} mg/day" if isinstance(dose, int | float) else "a new dose"
+
+
+def _first_plans(recommendations: tuple[RecommendationView, ...]) -> set[int]:
+    """Ids of the dose plans that created their order (the first plan stored for each)."""
+    first: dict[int, RecommendationView] = {}
+    for r in sorted(recommendations, key=lambda r: (r.created_at, r.id)):
+        if r.kind == DOSE_PLAN_KIND and r.order_id is not None:
+            first.setdefault(r.order_id, r)
+    return {r.id for r in first.values()}
+
+
+def _plan_done(r: RecommendationView, course: Course, first: set[int]) -> str:
     order = next((o for o in course.orders if o.id == str(r.order_id)), None)
     if order is None:
         return "no order placed"
-    reason = f"; override: {order.override_reason}" if order.override_reason else ""
-    return (
-        f"order {order.id}: {order.daily_dose_mg_per_day:,.0f} mg/day, now {order.status}{reason}"
+    verb = "ordered" if r.id in first else "dose changed to"
+    reason = r.inputs.get("override_reason") or (order.override_reason if r.id in first else None)
+    override = f"; override: {reason}" if reason else ""
+    return f"order {order.id}: {verb} {_dose_text(r)}{override}; order now {order.status}"
+
+
+def _review_done(
+    r: RecommendationView,
+    course: Course,
+    recommendations: tuple[RecommendationView, ...],
+    first: set[int],
+) -> str:
+    """What followed a review: the next order or dose change, else the next stop or pause,
+    up to the next review (or the report)."""
+    later = [
+        x.created_at
+        for x in recommendations
+        if x.kind == REVIEW_KIND and x.created_at > r.created_at
+    ]
+    until = min(later, default=None)
+
+    def within(moment: datetime) -> bool:
+        return moment >= r.created_at and (until is None or moment < until)
+
+    plans = sorted(
+        (x for x in recommendations if x.kind == DOSE_PLAN_KIND and within(x.created_at)),
+        key=lambda x: (x.created_at, x.id),
+    )
+    if plans:
+        plan = plans[0]
+        return f"{_when(plan.created_at)}: {_plan_done(plan, course, first)}"
+    events = sorted(
+        (s for s in course.segments if s.event in _HALTS and within(s.started_at)),
+        key=lambda s: s.started_at,
+    )
+    if events:
+        s = events[0]
+        reason = f" ({s.reason})" if s.reason else ""
+        return f"{_when(s.started_at)}: infusion {_HALTS[s.event]}{reason} (order {s.order_id})"
+    return "no order, dose change or stop " + (
+        "before the next review" if until is not None else "up to this report"
+    )
+
+
+def _when(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M")
+
+
+def create_report_overrides(
+    course: Course, recommendations: tuple[RecommendationView, ...]
+) -> tuple[ReportOverride, ...]:
+    """Every dose ordered beyond a soft limit with its reason: each stored dose plan that carried
+    an override reason, then any order whose reason no stored plan shows."""
+    out: list[ReportOverride] = []
+    for r in sorted(recommendations, key=lambda r: (r.created_at, r.id)):
+        reason = r.inputs.get("override_reason")
+        if r.kind != DOSE_PLAN_KIND or not reason:
+            continue
+        limit = str(r.outputs.get("limit_status", ""))
+        out.append(
+            ReportOverride(
+                r.created_at, str(r.order_id), _shown_plan(r.outputs), limit, str(reason)
+            )
+        )
+    seen = {(o.order_id, o.reason) for o in out}
+    for order in course.orders:
+        if order.override_reason and (order.id, order.override_reason) not in seen:
+            dose = f"{order.daily_dose_mg_per_day:,.0f} mg/day ({order.rate_mg_per_h:g} mg/h)"
+            out.append(
+                ReportOverride(
+                    order.updated_at, order.id, dose, order.limit_status, order.override_reason
+                )
+            )
+    return tuple(out)
+
+
+def _value_text(item: str, o: CourseObservation) -> str:
+    return f"{item} {o.value:g} {o.unit} ({_when(o.collected_at)})"
+
+
+def create_report_scores(course: Course, now: datetime) -> tuple[ReportScore, ...]:
+    """The scores at each collection time of a value they read (see
+    :mod:`anakinra_iv.workflow.lab_scores`), one row per score and moment."""
+    return tuple(
+        ReportScore(
+            moment.at,
+            outcome.name,
+            outcome.title,
+            outcome.result,
+            tuple(
+                _value_text(item, o)
+                for item, o in zip(outcome.items_used, outcome.values, strict=True)
+            ),
+            outcome.problem,
+        )
+        for moment in calculate_scores_over_time(course.observations, until=now)
+        for outcome in moment.outcomes
     )
 
 
@@ -80,6 +199,7 @@ def create_report_data(
     course: Course, recommendations: tuple[RecommendationView, ...], now: datetime
 ) -> CourseReportData:
     """The report values of a course (without the predicted band)."""
+    first = _first_plans(recommendations)
     observations = sorted(course.observations, key=lambda o: o.collected_at)
     labs = []
     for name in REPORT_ANALYTES:
@@ -139,9 +259,18 @@ def create_report_data(
         ),
         labs=tuple(labs),
         recommendations=tuple(
-            ReportRecommendation(r.created_at, r.kind, _shown(r), _done(r, course))
-            for r in sorted(recommendations, key=lambda r: r.created_at)
+            ReportRecommendation(
+                r.created_at,
+                r.kind,
+                _shown(r),
+                _review_done(r, course, recommendations, first)
+                if r.kind == REVIEW_KIND
+                else _plan_done(r, course, first),
+            )
+            for r in sorted(recommendations, key=lambda r: (r.created_at, r.id))
         ),
+        overrides=create_report_overrides(course, recommendations),
+        scores=create_report_scores(course, now),
     )
 
 

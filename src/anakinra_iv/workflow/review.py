@@ -2,9 +2,9 @@
 are due, and whether the labs are stale.
 
 Intervals come from the order's protocol (``review_interval``, ``labs.interval``,
-``labs.stale_after``); scores come from :mod:`anakinra_iv.assessment`, fed with the latest stored
-value of each laboratory item. Items that no stored observation gives (clinical findings such as
-organomegaly, or labs not drawn) are passed as missing, never as normal.
+``labs.stale_after``); scores come from :mod:`anakinra_iv.workflow.lab_scores`, fed with the
+latest stored value of each laboratory item. Items that no stored observation gives (clinical
+findings such as organomegaly, or labs not drawn) are passed as missing, never as normal.
 """
 
 from __future__ import annotations
@@ -15,13 +15,13 @@ from datetime import datetime, timedelta
 
 import numpy as np
 
-from anakinra_iv.assessment import ScoreResult, calculate_score, get_analyte, get_score_definition
+from anakinra_iv.assessment import get_analyte
 from anakinra_iv.errors import AnakinraError
-from anakinra_iv.interop.course import CourseObservation
 from anakinra_iv.protocol import Protocol, Value, get_protocol
 from anakinra_iv.records.unit_of_work import UnitOfWork
 from anakinra_iv.reports.course_data import PkBand, ReportSegment
 from anakinra_iv.workflow.course import create_course_observation, read_course
+from anakinra_iv.workflow.lab_scores import SCORE_NAMES, ScoreOutcome, calculate_lab_scores
 from anakinra_iv.workflow.lifecycle import OrderStatus
 from anakinra_iv.workflow.queries import PatientDetail
 from anakinra_iv.workflow.report import calculate_course_pk_band, create_report_data
@@ -43,20 +43,6 @@ __all__ = [
 
 PAGE_SUBJECTS = 100
 """Simulated patients behind the band the patient page shows (the report draws more)."""
-
-SCORE_NAMES = ("hscore", "ms-score", "mas-2016", "hlh-2004")
-"""The scores the patient page calculates from stored labs."""
-
-
-@dataclass(frozen=True)
-class ScoreOutcome:
-    """A score from the stored labs: the result, or why it could not be calculated."""
-
-    name: str
-    title: str
-    result: ScoreResult | None
-    items_used: tuple[str, ...]
-    problem: str = ""
 
 
 @dataclass(frozen=True)
@@ -170,47 +156,3 @@ def get_patient_review(
         band,
         segments,
     )
-
-
-def _latest_by_analyte(observations: Sequence[ObservationView]) -> dict[str, CourseObservation]:
-    latest: dict[str, CourseObservation] = {}
-    for o in sorted(
-        (create_course_observation(v) for v in observations), key=lambda o: o.collected_at
-    ):
-        latest[o.name] = o
-    return latest
-
-
-def calculate_lab_scores(
-    observations: Sequence[ObservationView], names: Sequence[str] = SCORE_NAMES
-) -> tuple[ScoreOutcome, ...]:
-    """Each score from the latest stored value of every laboratory item it reads.
-
-    Non-laboratory items (and labs never drawn) are missing in the result; a score none of whose
-    items was ever stored is listed without a result.
-    """
-    latest = _latest_by_analyte(observations)
-    outcomes = []
-    for name in names:
-        definition = get_score_definition(name)
-        items: dict[str, str] = {}
-        filled: set[str] = set()
-        for item, spec in definition.items.items():
-            if spec.kind != "quantity" or spec.analyte is None or spec.analyte in filled:
-                continue
-            observed = latest.get(get_analyte(spec.analyte).name)
-            if observed is not None:
-                items[item] = f"{observed.value:g} {observed.unit}"
-                filled.add(spec.analyte)
-        if not items:
-            outcomes.append(
-                ScoreOutcome(name, definition.title, None, (), "no item of it is recorded")
-            )
-            continue
-        try:
-            result = calculate_score(name, items)
-        except AnakinraError as error:
-            outcomes.append(ScoreOutcome(name, definition.title, None, tuple(items), error.message))
-            continue
-        outcomes.append(ScoreOutcome(name, definition.title, result, tuple(items)))
-    return tuple(outcomes)

@@ -11,9 +11,10 @@ from urllib.parse import quote
 from fastapi import Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
+from pydantic import ValidationError
 
 from anakinra_iv.bootstrap import Services
-from anakinra_iv.errors import AnakinraError
+from anakinra_iv.errors import AnakinraError, InvalidInput
 from anakinra_iv.units import Q_, format_quantity
 from anakinra_iv.web.security import TokenClaims, is_valid_csrf
 from anakinra_iv.workflow import queries
@@ -44,9 +45,24 @@ def _fmt(value: float | None, unit: str, decimals: int = 2) -> str:
 templates.env.globals.update(fmt=_fmt, intended_use=INTENDED_USE)
 
 
-def read_optional_int(text: str | None) -> int | None:
-    """A whole number typed into a form field, or None when left empty."""
-    return int(text) if text and text.strip() else None
+def read_optional_int(text: str | None, field: str) -> int | None:
+    """A whole number typed into the form field ``field``, or None when left empty."""
+    if not text or not text.strip():
+        return None
+    try:
+        return int(text)
+    except ValueError as error:
+        raise InvalidInput(
+            f"'{field}' must be a whole number (got '{text}')", field=field, value=text
+        ) from error
+
+
+def _describe_refusal(error: ValidationError) -> str:
+    """The problems of a form the schemas refused, each naming its field."""
+    return "; ".join(
+        f"'{'.'.join(str(part) for part in problem['loc']) or 'form'}': {problem['msg']}"
+        for problem in error.errors()
+    )
 
 
 def render(
@@ -81,3 +97,5 @@ def run_action(
         return RedirectResponse(f"{target}{sep if target == back else '?'}msg=done", 303)
     except AnakinraError as error:
         return RedirectResponse(f"{back}{sep}error={quote(error.message)}", 303)
+    except ValidationError as error:
+        return RedirectResponse(f"{back}{sep}error={quote(_describe_refusal(error))}", 303)

@@ -6,7 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Query
 
-from anakinra_iv.web.deps import CurrentUser, ServicesDep, UowDep
+from anakinra_iv.web.deps import CurrentUser, PathId, ServicesDep, UowDep
+from anakinra_iv.web.errors import ERROR_RESPONSES
 from anakinra_iv.web.schemas import (
     AdministrationCreate,
     AuditEventPublic,
@@ -26,17 +27,18 @@ from anakinra_iv.web.schemas import (
     TokenPublic,
     VerifyCreate,
 )
+from anakinra_iv.web.schemas._base import MAX_RECORD_ID, PRINTABLE
 from anakinra_iv.web.security import create_token
 from anakinra_iv.workflow import queries, services
 from anakinra_iv.workflow.commands import RequestRecommendation
 
-router = APIRouter(prefix="/api")
+router = APIRouter(prefix="/api", responses=ERROR_RESPONSES)
 
 
 @router.post("/auth/token", tags=["auth"])
 def create_access_token(
-    username: Annotated[str, Form()],
-    password: Annotated[str, Form()],
+    username: Annotated[str, Form(max_length=64, pattern=PRINTABLE)],
+    password: Annotated[str, Form(max_length=1000)],
     app: ServicesDep,
     uow: UowDep,
 ) -> TokenPublic:
@@ -68,14 +70,14 @@ def create_patient(body: PatientCreate, user: CurrentUser, app: ServicesDep) -> 
 
 
 @router.get("/patients/{patient_id}", tags=["patients"])
-def get_patient(patient_id: int, user: CurrentUser, uow: UowDep) -> PatientPublic:
+def get_patient(patient_id: PathId, user: CurrentUser, uow: UowDep) -> PatientPublic:
     """A patient with observations."""
     return PatientPublic.from_view(queries.get_patient(uow, user.user_id, patient_id).patient)
 
 
 @router.post("/patients/{patient_id}/observations", status_code=201, tags=["patients"])
 def create_observation(
-    patient_id: int, body: ObservationCreate, user: CurrentUser, app: ServicesDep
+    patient_id: PathId, body: ObservationCreate, user: CurrentUser, app: ServicesDep
 ) -> ObservationPublic:
     """Record a laboratory value or vital sign."""
     command = body.to_command(user.user_id, patient_id)
@@ -86,7 +88,10 @@ def create_observation(
 
 @router.post("/patients/{patient_id}/recommendations", status_code=201, tags=["patients"])
 def create_recommendation(
-    patient_id: int, user: CurrentUser, app: ServicesDep, body: RecommendationCreate | None = None
+    patient_id: PathId,
+    user: CurrentUser,
+    app: ServicesDep,
+    body: RecommendationCreate | None = None,
 ) -> RecommendationPublic:
     """The protocol's recommendation from the stored observations, stored as shown
     (prescriber)."""
@@ -107,14 +112,14 @@ def create_order(body: OrderCreate, user: CurrentUser, app: ServicesDep) -> Orde
 
 
 @router.get("/orders/{order_id}", tags=["orders"])
-def get_order(order_id: int, user: CurrentUser, uow: UowDep) -> OrderPublic:
+def get_order(order_id: PathId, user: CurrentUser, uow: UowDep) -> OrderPublic:
     """An order's current state, segments and bags."""
     return OrderPublic.from_view(queries.get_order(uow, user.user_id, order_id))
 
 
 @router.post("/orders/{order_id}/dose", tags=["orders"])
 def change_dose(
-    order_id: int, body: DoseChange, user: CurrentUser, app: ServicesDep
+    order_id: PathId, body: DoseChange, user: CurrentUser, app: ServicesDep
 ) -> OrderPublic:
     """Change the dose (prescriber); the order then needs a fresh verification."""
     command = body.to_command(user.user_id, order_id)
@@ -125,7 +130,7 @@ def change_dose(
 
 @router.post("/orders/{order_id}/verify", tags=["pharmacy"])
 def verify_order(
-    order_id: int, body: VerifyCreate, user: CurrentUser, app: ServicesDep
+    order_id: PathId, body: VerifyCreate, user: CurrentUser, app: ServicesDep
 ) -> OrderPublic:
     """Blind verification (pharmacist, not the prescriber)."""
     command = body.to_command(user.user_id, order_id)
@@ -133,7 +138,7 @@ def verify_order(
 
 
 @router.post("/orders/{order_id}/bags", status_code=201, tags=["pharmacy"])
-def create_bag(order_id: int, body: BagCreate, user: CurrentUser, app: ServicesDep) -> BagPublic:
+def create_bag(order_id: PathId, body: BagCreate, user: CurrentUser, app: ServicesDep) -> BagPublic:
     """Record a compounded bag (pharmacist)."""
     command = body.to_command(user.user_id, order_id, app.now())
     return BagPublic.from_view(
@@ -143,7 +148,7 @@ def create_bag(order_id: int, body: BagCreate, user: CurrentUser, app: ServicesD
 
 @router.post("/bags/{bag_id}/check", tags=["pharmacy"])
 def check_bag(
-    bag_id: int, user: CurrentUser, app: ServicesDep, body: BagCheck | None = None
+    bag_id: PathId, user: CurrentUser, app: ServicesDep, body: BagCheck | None = None
 ) -> BagPublic:
     """Second check of a bag (a pharmacist other than the preparer)."""
     command = (body or BagCheck()).to_command(user.user_id, bag_id)
@@ -152,7 +157,7 @@ def check_bag(
 
 @router.post("/orders/{order_id}/administrations", status_code=201, tags=["nursing"])
 def create_administration(
-    order_id: int, body: AdministrationCreate, user: CurrentUser, app: ServicesDep
+    order_id: PathId, body: AdministrationCreate, user: CurrentUser, app: ServicesDep
 ) -> OrderPublic:
     """Record start, rate change, pause, resume, bag change or stop (nurse)."""
     command = body.to_command(user.user_id, order_id)
@@ -165,9 +170,9 @@ def list_audit(
     user: CurrentUser,
     uow: UowDep,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    before_seq: int | None = None,
-    entity_type: str | None = None,
-    entity_id: str | None = None,
+    before_seq: Annotated[int | None, Query(ge=1, le=MAX_RECORD_ID)] = None,
+    entity_type: Annotated[str | None, Query(max_length=64, pattern=PRINTABLE)] = None,
+    entity_id: Annotated[str | None, Query(max_length=64, pattern=PRINTABLE)] = None,
 ) -> list[AuditEventPublic]:
     """Audit events, newest first (admin)."""
     events = queries.list_audit_events(

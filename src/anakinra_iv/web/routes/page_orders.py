@@ -3,13 +3,11 @@ blind verification and dose change."""
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from anakinra_iv.errors import AnakinraError
-from anakinra_iv.web.deps import PageUser, ServicesDep
+from anakinra_iv.web.deps import FormId, PageUser, PathId, QueryId, ServicesDep
 from anakinra_iv.web.routes._page import (
     FormText,
     OptionalText,
@@ -38,14 +36,16 @@ def _order_form(
     return OrderCreate(
         patient_id=patient_id,
         protocol_id=protocol_id,
-        step=read_optional_int(step),
+        step=read_optional_int(step, "step"),
         daily_dose=daily_dose or None,
         override_reason=override_reason or None,
     )
 
 
 @router.get("/orders/new", response_class=HTMLResponse)
-def new_order(request: Request, patient_id: int, app: ServicesDep, user: PageUser) -> HTMLResponse:
+def new_order(
+    request: Request, patient_id: QueryId, app: ServicesDep, user: PageUser
+) -> HTMLResponse:
     """Order entry with live calculation."""
     detail = queries.get_patient(app.new_uow(), user.user_id, patient_id)
     protocols = [p for p in app.calculator.list_protocol_infos() if p.regimen_kind == "continuous"]
@@ -57,7 +57,7 @@ def preview(
     request: Request,
     app: ServicesDep,
     user: PageUser,
-    patient_id: int,
+    patient_id: QueryId,
     protocol_id: str,
     step: str = "",
     daily_dose: str = "",
@@ -88,7 +88,7 @@ def preview(
 def create_order(
     app: ServicesDep,
     user: PageUser,
-    patient_id: Annotated[int, Form()],
+    patient_id: FormId,
     protocol_id: FormText,
     step: OptionalText = None,
     daily_dose: OptionalText = None,
@@ -108,7 +108,9 @@ def create_order(
 
 
 @router.get("/orders/{order_id}", response_class=HTMLResponse)
-def order_detail(request: Request, order_id: int, app: ServicesDep, user: PageUser) -> HTMLResponse:
+def order_detail(
+    request: Request, order_id: PathId, app: ServicesDep, user: PageUser
+) -> HTMLResponse:
     """An order with the actions the user's roles allow."""
     order = queries.get_order(app.new_uow(), user.user_id, order_id)
     detail = queries.get_patient(app.new_uow(), user.user_id, order.patient_id)
@@ -125,7 +127,7 @@ def order_detail(request: Request, order_id: int, app: ServicesDep, user: PageUs
 
 @router.post("/orders/{order_id}/verify")
 def verify(
-    order_id: int,
+    order_id: PathId,
     app: ServicesDep,
     user: PageUser,
     rate_mg_per_h: FormText,
@@ -145,7 +147,7 @@ def verify(
 
 @router.post("/orders/{order_id}/dose")
 def change_dose(
-    order_id: int,
+    order_id: PathId,
     app: ServicesDep,
     user: PageUser,
     step: OptionalText = None,
@@ -158,7 +160,7 @@ def change_dose(
 
     def run() -> None:
         body = DoseChange(
-            step=read_optional_int(step),
+            step=read_optional_int(step, "step"),
             daily_dose=daily_dose or None,
             override_reason=override_reason or None,
             reason=reason or "",

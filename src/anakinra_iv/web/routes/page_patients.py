@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from anakinra_iv.errors import UnknownItem
 from anakinra_iv.reports.plots import IMAGE_FORMATS, plot_pk_band
-from anakinra_iv.web.deps import PageUser, ServicesDep
+from anakinra_iv.web.deps import PageUser, PathId, ServicesDep
 from anakinra_iv.web.routes._page import FormText, OptionalText, render, run_action
 from anakinra_iv.web.schemas import ObservationCreate, PatientCreate
 from anakinra_iv.workflow import queries, services
@@ -64,7 +64,7 @@ def create_patient(
 
 @router.get("/patients/{patient_id}", response_class=HTMLResponse)
 def patient_detail(
-    request: Request, patient_id: int, app: ServicesDep, user: PageUser
+    request: Request, patient_id: PathId, app: ServicesDep, user: PageUser
 ) -> HTMLResponse:
     """A patient's timeline, scores, latest recommendation and predicted concentration."""
     review = get_patient_review(
@@ -83,7 +83,7 @@ def patient_detail(
 
 
 @router.get("/patients/{patient_id}/pk.{image_format}")
-def pk_figure(patient_id: int, image_format: str, app: ServicesDep, user: PageUser) -> Response:
+def pk_figure(patient_id: PathId, image_format: str, app: ServicesDep, user: PageUser) -> Response:
     """The predicted concentration band of the infusion history as PNG or SVG."""
     if image_format not in IMAGE_FORMATS:
         raise UnknownItem(
@@ -106,7 +106,7 @@ def pk_figure(patient_id: int, image_format: str, app: ServicesDep, user: PageUs
 
 @router.post("/patients/{patient_id}/observations")
 def create_observation(
-    patient_id: int,
+    patient_id: PathId,
     app: ServicesDep,
     user: PageUser,
     value: FormText,
@@ -137,7 +137,7 @@ def create_observation(
 
 @router.post("/patients/{patient_id}/recommendations")
 def create_recommendation(
-    patient_id: int,
+    patient_id: PathId,
     app: ServicesDep,
     user: PageUser,
     protocol_id: OptionalText = None,

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from anakinra_iv.web.deps import PageUser, ServicesDep
+from anakinra_iv.web.deps import FormId, PageUser, PathId, ServicesDep
 from anakinra_iv.web.routes._page import FormText, OptionalText, render, run_action
 from anakinra_iv.web.schemas import BagCheck, BagCreate
 from anakinra_iv.workflow import queries, services
@@ -26,7 +24,7 @@ def pharmacy(request: Request, app: ServicesDep, user: PageUser) -> HTMLResponse
 
 @router.post("/orders/{order_id}/bags")
 def prepare_bag(
-    order_id: int,
+    order_id: PathId,
     app: ServicesDep,
     user: PageUser,
     syringe_lots: FormText,
@@ -49,10 +47,10 @@ def prepare_bag(
 
 @router.post("/bags/{bag_id}/check")
 def check_bag(
-    bag_id: int,
+    bag_id: PathId,
     app: ServicesDep,
     user: PageUser,
-    order_id: Annotated[int, Form()],
+    order_id: FormId,
     concentration_mg_per_ml: OptionalText = None,
     csrf_token: OptionalText = None,
 ) -> RedirectResponse:
@@ -66,7 +64,7 @@ def check_bag(
 
 
 @router.get("/bags/{bag_id}/label", response_class=HTMLResponse)
-def bag_label(request: Request, bag_id: int, app: ServicesDep, user: PageUser) -> HTMLResponse:
+def bag_label(request: Request, bag_id: PathId, app: ServicesDep, user: PageUser) -> HTMLResponse:
     """The printable label of a bag."""
     bag, lines = queries.get_bag_label(app.new_uow(), user.user_id, bag_id, app.calculator)
     return render(request, "label.html", app, user, bag=bag, lines=lines)

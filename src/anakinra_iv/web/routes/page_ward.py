@@ -7,7 +7,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from anakinra_iv.web.deps import PageUser, ServicesDep
+from anakinra_iv.web.deps import PageUser, PathId, ServicesDep
 from anakinra_iv.web.routes._page import (
     FormText,
     OptionalText,
@@ -40,7 +40,7 @@ def nursing(request: Request, app: ServicesDep, user: PageUser) -> HTMLResponse:
 
 @router.post("/orders/{order_id}/administrations")
 def administer(
-    order_id: int,
+    order_id: PathId,
     app: ServicesDep,
     user: PageUser,
     event: FormText,
@@ -56,7 +56,7 @@ def administer(
     def run() -> None:
         body = AdministrationCreate(
             event=event,
-            bag_id=read_optional_int(bag_id),
+            bag_id=read_optional_int(bag_id, "bag_id"),
             rate_mg_per_h=rate_mg_per_h or None,
             rate_ml_per_h=rate_ml_per_h or None,
             acknowledge_pump_alerts=bool(acknowledge_pump_alerts),

@@ -18,7 +18,13 @@ from anakinra_iv.web.schemas.patients import (
     RecommendationPublic,
 )
 from anakinra_iv.web.schemas.pharmacy import BagCheck, BagCreate, BagPublic
-from anakinra_iv.web.schemas.system import AuditEventPublic, HealthPublic, TokenPublic
+from anakinra_iv.web.schemas.system import (
+    AuditEventPublic,
+    ErrorPublic,
+    HealthPublic,
+    ProblemPublic,
+    TokenPublic,
+)
 
 __all__ = [
     "AdministrationCreate",
@@ -27,6 +33,7 @@ __all__ = [
     "BagCreate",
     "BagPublic",
     "DoseChange",
+    "ErrorPublic",
     "HealthPublic",
     "ObservationCreate",
     "ObservationPublic",
@@ -34,6 +41,7 @@ __all__ = [
     "OrderPublic",
     "PatientCreate",
     "PatientPublic",
+    "ProblemPublic",
     "RecommendationCreate",
     "RecommendationPublic",
     "SegmentPublic",

@@ -4,8 +4,19 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from pydantic import Field
+
 from anakinra_iv.errors import AnakinraError, ProblemList
-from anakinra_iv.web.schemas._base import In, collect, read_aware, read_quantity
+from anakinra_iv.web.schemas._base import (
+    In,
+    LongText,
+    QuantityText,
+    RecordId,
+    Text16,
+    collect,
+    read_aware,
+    read_quantity,
+)
 from anakinra_iv.workflow.commands import RecordAdministration
 
 __all__ = ["AdministrationCreate"]
@@ -16,12 +27,12 @@ class AdministrationCreate(In):
     ``stop``; ``rate_ml_per_h`` is the pump rate keyed in, checked against the drug library
     (a soft alert needs ``acknowledge_pump_alerts``)."""
 
-    event: str
-    bag_id: int | None = None
-    rate_mg_per_h: str | float | None = None
-    rate_ml_per_h: str | float | None = None
-    acknowledge_pump_alerts: bool = False
-    reason: str | None = None
+    event: Text16
+    bag_id: RecordId | None = None
+    rate_mg_per_h: QuantityText | None = None
+    rate_ml_per_h: QuantityText | None = None
+    acknowledge_pump_alerts: bool = Field(default=False, strict=True)
+    reason: LongText | None = None
     at: datetime | None = None
 
     def to_command(self, user_id: int, order_id: int) -> RecordAdministration:

@@ -8,7 +8,18 @@ from typing import Any
 from pydantic import Field
 
 from anakinra_iv.errors import AnakinraError, ProblemList
-from anakinra_iv.web.schemas._base import In, Out, collect, read_daily_dose, read_quantity
+from anakinra_iv.web.schemas._base import (
+    MAX_RECORD_ID,
+    In,
+    LongText,
+    Out,
+    QuantityText,
+    RecordId,
+    Text100,
+    collect,
+    read_daily_dose,
+    read_quantity,
+)
 from anakinra_iv.web.schemas.pharmacy import BagPublic
 from anakinra_iv.workflow.commands import ChangeDose, Prescribe, VerifyOrder
 from anakinra_iv.workflow.views import OrderView
@@ -19,11 +30,11 @@ __all__ = ["DoseChange", "OrderCreate", "OrderPublic", "SegmentPublic", "VerifyC
 class OrderCreate(In):
     """A new order at a protocol ``step`` or a ``daily_dose`` such as ``"1200 mg"``."""
 
-    patient_id: int
-    protocol_id: str
-    daily_dose: str | None = None
-    step: int | None = Field(default=None, ge=1)
-    override_reason: str | None = None
+    patient_id: RecordId
+    protocol_id: Text100
+    daily_dose: Text100 | None = None
+    step: int | None = Field(default=None, strict=True, ge=1, le=MAX_RECORD_ID)
+    override_reason: LongText | None = None
 
     def to_command(self, user_id: int) -> Prescribe:
         """The command; a daily dose in plain mg is read as mg per day."""
@@ -40,11 +51,11 @@ class OrderCreate(In):
 class DoseChange(In):
     """A dose change: a new ``step`` or ``daily_dose``, with the reason for it."""
 
-    daily_dose: str | None = None
-    step: int | None = Field(default=None, ge=1)
-    override_reason: str | None = None
-    reason: str = ""
-    version: int | None = None
+    daily_dose: Text100 | None = None
+    step: int | None = Field(default=None, strict=True, ge=1, le=MAX_RECORD_ID)
+    override_reason: LongText | None = None
+    reason: LongText = ""
+    version: RecordId | None = None
 
     def to_command(self, user_id: int, order_id: int) -> ChangeDose:
         """The command."""
@@ -65,9 +76,9 @@ class VerifyCreate(In):
     A number is read in the unit the field name states; text may carry any unit.
     """
 
-    rate_mg_per_h: str | float
-    concentration_mg_per_ml: str | float
-    version: int | None = None
+    rate_mg_per_h: QuantityText
+    concentration_mg_per_ml: QuantityText
+    version: RecordId | None = None
 
     def to_command(self, user_id: int, order_id: int) -> VerifyOrder:
         """The command, with both values read."""

@@ -3,13 +3,26 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import Field
 
+from anakinra_iv.dosing.patient import RenalReplacement
 from anakinra_iv.errors import AnakinraError, ProblemList
 from anakinra_iv.units import CREATININE_MOLAR_MASS
-from anakinra_iv.web.schemas._base import In, Out, collect, read_aware, read_quantity
+from anakinra_iv.web.schemas._base import (
+    In,
+    Out,
+    Text16,
+    Text32,
+    Text64,
+    Text100,
+    Text200,
+    check_plausible,
+    collect,
+    read_aware,
+    read_quantity,
+)
 from anakinra_iv.workflow.commands import CreatePatient, RecordObservation
 
 __all__ = [
@@ -23,21 +36,24 @@ __all__ = [
 
 
 class PatientCreate(In):
-    """A new patient; ``weight`` and ``creatinine`` as text with units."""
+    """A new patient; ``weight`` and ``creatinine`` as text with units, each within the analyte
+    catalogue's plausible range."""
 
-    mrn: str = Field(min_length=1, max_length=64)
-    name: str = Field(min_length=1, max_length=200)
+    mrn: Annotated[Text64, Field(min_length=1)]
+    name: Annotated[Text200, Field(min_length=1)]
     birth_date: date
-    sex: str
-    weight: str
-    creatinine: str | None = None
-    height: str | None = None
-    renal_replacement: str = "none"
+    sex: Text16
+    weight: Text100
+    creatinine: Text100 | None = None
+    height: Text100 | None = None
+    renal_replacement: RenalReplacement = "none"
 
     def to_command(self, user_id: int) -> CreatePatient:
         """The command, with every quantity read; all problems reported together."""
         problems: list[AnakinraError] = []
         weight = collect(problems, lambda: read_quantity(self.weight, field="weight", unit="kg"))
+        if weight is not None:
+            collect(problems, lambda: check_plausible("body_weight", self.weight, field="weight"))
         creatinine = (
             None
             if self.creatinine is None
@@ -51,6 +67,11 @@ class PatientCreate(In):
                 ),
             )
         )
+        if creatinine is not None:
+            collect(
+                problems,
+                lambda: check_plausible("creatinine", self.creatinine, field="creatinine"),
+            )
         height = (
             None
             if self.height is None
@@ -96,24 +117,27 @@ class PatientPublic(Out):
 
 
 class ObservationCreate(In):
-    """A laboratory value or vital sign: ``code`` (LOINC) or ``name``, and ``value`` with unit."""
+    """A laboratory value or vital sign: ``code`` (LOINC) or ``name``, and ``value`` with unit;
+    the value of a catalogued analyte must lie in the catalogue's plausible range."""
 
-    code: str | None = None
-    name: str | None = None
-    value: str
+    code: Text32 | None = None
+    name: Text100 | None = None
+    value: Text100
     collected_at: datetime
 
     def to_command(self, user_id: int, patient_id: int) -> RecordObservation:
         """The command."""
         collected = read_aware(self.collected_at, "collected_at")
         assert collected is not None
+        analyte = (self.code or "").strip() or (self.name or "").strip()
+        check_plausible(analyte, self.value, field="value")
         return RecordObservation(user_id, patient_id, self.value, collected, self.code, self.name)
 
 
 class RecommendationCreate(In):
     """A request for the protocol's recommendation (protocol of the open order by default)."""
 
-    protocol_id: str | None = None
+    protocol_id: Text100 | None = None
 
 
 class RecommendationPublic(Out):

@@ -6,7 +6,14 @@ from datetime import datetime
 
 from pydantic import Field
 
-from anakinra_iv.web.schemas._base import In, Out, read_aware, read_quantity
+from anakinra_iv.web.schemas._base import (
+    In,
+    Out,
+    QuantityText,
+    Text100,
+    read_aware,
+    read_quantity,
+)
 from anakinra_iv.workflow.commands import CheckBag, PrepareBag
 
 __all__ = ["BagCheck", "BagCreate", "BagPublic"]
@@ -16,7 +23,7 @@ class BagCreate(In):
     """A compounded bag: preparation time and the syringe lot numbers."""
 
     prepared_at: datetime | None = None
-    syringe_lots: list[str] = Field(min_length=1)
+    syringe_lots: list[Text100] = Field(min_length=1, max_length=100)
 
     def to_command(self, user_id: int, order_id: int, now: datetime) -> PrepareBag:
         """The command (preparation time defaults to now)."""
@@ -27,7 +34,7 @@ class BagCreate(In):
 class BagCheck(In):
     """Second check; the concentration read off the bag may be given for comparison."""
 
-    concentration_mg_per_ml: str | float | None = None
+    concentration_mg_per_ml: QuantityText | None = None
 
     def to_command(self, user_id: int, bag_id: int) -> CheckBag:
         """The command."""

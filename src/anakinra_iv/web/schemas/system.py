@@ -1,4 +1,4 @@
-"""Schemas of the service itself: a token, the health report, an audit event."""
+"""Schemas of the service itself: a token, the health report, an audit event, an error."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 
 from anakinra_iv.web.schemas._base import Out
 
-__all__ = ["AuditEventPublic", "HealthPublic", "TokenPublic"]
+__all__ = ["AuditEventPublic", "ErrorPublic", "HealthPublic", "ProblemPublic", "TokenPublic"]
 
 
 class TokenPublic(Out):
@@ -39,3 +39,17 @@ class AuditEventPublic(Out):
     reason: str
     prev_hash: str
     hash: str
+
+
+class ProblemPublic(Out):
+    """One problem of a request: a machine-readable code, a message naming the field."""
+
+    code: str
+    message: str
+    field: str | None
+
+
+class ErrorPublic(ProblemPublic):
+    """The body of every API error; ``problems`` lists each one when there are several."""
+
+    problems: list[ProblemPublic] | None = None

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from anakinra_iv.errors import ConflictError, InvalidInput
-from anakinra_iv.records.tables import Order, User
+from anakinra_iv.records.tables import AdministrationSegment, Bag, Order, User
 from anakinra_iv.records.unit_of_work import UnitOfWork
 from anakinra_iv.units import Quantity, magnitude_in
 from anakinra_iv.workflow.auth import AuthenticationFailed
@@ -32,18 +32,27 @@ def load_actor(uow: UnitOfWork, user_id: int, action: Action) -> User:
 
 
 def lookup_names(uow: UnitOfWork, ids: Iterable[int | None]) -> dict[int, str]:
-    """User names for the given user ids."""
-    names: dict[int, str] = {}
-    for user_id in {i for i in ids if i is not None}:
-        user = uow.users.find(user_id)
-        names[user_id] = user.username if user is not None else f"user {user_id}"
-    return names
+    """User names for the given user ids (one query at most)."""
+    wanted = {i for i in ids if i is not None}
+    found = uow.users.find_names(wanted)
+    return {user_id: found.get(user_id, f"user {user_id}") for user_id in wanted}
 
 
-def build_order_view(uow: UnitOfWork, order: Order) -> OrderView:
-    """The full view of an order: segments and bags included."""
-    segments = list(uow.segments.list_for_order(order.id))
-    bags = list(uow.bags.list_for_order(order.id))
+def build_order_view(
+    uow: UnitOfWork,
+    order: Order,
+    *,
+    segments: Sequence[AdministrationSegment] | None = None,
+    bags: Sequence[Bag] | None = None,
+) -> OrderView:
+    """The full view of an order: segments and bags included.
+
+    A service that already holds the order's complete segments (in sequence) or bags (oldest
+    first), such as an empty list for an order it has just created, passes them and they are
+    not read again.
+    """
+    segments = list(uow.segments.list_for_order(order.id) if segments is None else segments)
+    bags = list(uow.bags.list_for_order(order.id) if bags is None else bags)
     names = lookup_names(
         uow,
         [order.prescriber_id, order.verified_by_id]

@@ -191,7 +191,11 @@ def record_administration(
         actor = load_actor(uow, cmd.user_id, Action.ADMINISTER)
         order = uow.orders.get(cmd.order_id)
         next_status = get_next_status(order.status, OrderEvent(cmd.event))
-        last = uow.segments.find_last(order.id)
+        # The order's segments and bags, read once: the checks below and the view use them
+        # (a bag named by id is then found in the unit of work without another query).
+        segments = list(uow.segments.list_for_order(order.id))
+        bags = uow.bags.list_for_order(order.id)
+        last = segments[-1] if segments else None
         if last is not None and at < last.started_at:
             raise InvalidInput(
                 f"'at' {at.isoformat()} is before the current segment, which started "
@@ -229,8 +233,10 @@ def record_administration(
                 reason=reason,
                 recorded_by_id=actor.id,
                 recorded_at=now,
-            )
+            ),
+            flush=False,
         )
+        segments.append(segment)
         old_status = order.status
         order.status = next_status.value
         order.updated_at = now
@@ -251,6 +257,6 @@ def record_administration(
             ),
             now=now,
         )
-        view = build_order_view(uow, order)
+        view = build_order_view(uow, order, segments=segments, bags=bags)
         uow.commit()
     return view

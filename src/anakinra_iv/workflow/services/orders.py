@@ -158,14 +158,22 @@ def _store_recommendation(
             outputs=plan.summary,
             shown_to_id=actor.id,
             created_at=now,
-        )
+        ),
+        flush=False,
     )
 
 
 def prescribe(
     cmd: Prescribe, uow: UnitOfWork, calculator: DoseCalculator, now: datetime
 ) -> OrderView:
-    """Order a continuous infusion; the plan comes from the clinical core."""
+    """Order a continuous infusion; the plan comes from the clinical core.
+
+    The plan is calculated inside the transaction that writes the order, from the inputs that
+    transaction reads, so the order always stores the plan of its own inputs. Calculating
+    before the transaction would need the inputs read twice (to calculate, then again to check
+    them while writing), which costs the server more than the calculation it would move out of
+    the transaction; the calculator's memory of recent plans keeps that calculation short.
+    """
     _check_dose_input(cmd.step, cmd.daily_dose)
     with uow:
         actor = load_actor(uow, cmd.user_id, Action.PRESCRIBE)
@@ -210,7 +218,7 @@ def prescribe(
             ),
             now=now,
         )
-        view = build_order_view(uow, order)
+        view = build_order_view(uow, order, segments=(), bags=())
         uow.commit()
     return view
 
@@ -352,7 +360,8 @@ def verify_order(cmd: VerifyOrder, uow: UnitOfWork, now: datetime) -> OrderView:
                 outcome="mismatch" if problems else "accepted",
                 order_version=order.version,
                 created_at=now,
-            )
+            ),
+            flush=False,
         )
         entered = {"rate_mg_per_h": entered_rate, "concentration_mg_per_ml": entered_conc}
         if problems:
