@@ -33,6 +33,12 @@ class TestParse:
         )
         assert q.magnitude == pytest.approx(106 * 113.12 / 1e4)
 
+    @pytest.mark.parametrize("text", ["5 kg", "5 mL", "5 mg/h"])
+    def test_molar_conversion_of_the_wrong_dimension_is_a_unit_mismatch(self, text: str) -> None:
+        """'5 kg' for creatinine is refused naming the field, not a division by zero."""
+        with pytest.raises(UnitMismatch, match="'creatinine'"):
+            parse_quantity(text, field="creatinine", unit="mg/dL", molar_mass=CREATININE_MOLAR_MASS)
+
     def test_ucum_counts(self) -> None:
         """'95 10*9/L' equals '95 10*3/uL' (10^9/L = 10^3/uL)."""
         q = parse_quantity("95 10*9/L", field="platelets", unit="1e9/L")

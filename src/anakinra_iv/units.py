@@ -232,7 +232,8 @@ def parse_quantity(
                 converted = quantity.to(target)
         else:
             converted = quantity.to(target)
-    except pint.errors.DimensionalityError as e:
+    except (pint.errors.DimensionalityError, ZeroDivisionError) as e:
+        # pint's chemistry context divides by zero when asked to turn, say, kg into mg/dL
         raise UnitMismatch(
             f"'{field}' must be in a unit convertible to {unit} (got '{shown}')",
             field=field,

@@ -281,7 +281,7 @@ def get_value_in(observation: Measurement, unit: str) -> float:
             with ureg.context("chemistry", mw=entry.molar_mass.quantity):
                 return round_measure(magnitude_in(observation.quantity, target))
         return round_measure(magnitude_in(observation.quantity, target))
-    except pint.errors.DimensionalityError as e:
+    except (pint.errors.DimensionalityError, ZeroDivisionError) as e:
         raise UnitMismatch(
             f"'{entry.name}' cannot be expressed in {unit} (it is in {entry.unit})",
             field=entry.name,

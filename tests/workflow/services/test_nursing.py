@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from anakinra_iv.errors import InvalidInput, InvalidTransition, PermissionDenied
@@ -177,3 +179,15 @@ def test_pump_rate_keyed_as_shown_passes(ward: Ward) -> None:
     bag_id = compound_and_check(ward, order_id)
     view = administer(ward, order_id, "start", bag_id=bag_id, pump_rate=Q_(8.3, "mL/h"))
     assert view.current_segment is not None and view.current_segment.rate_ml_per_h == 8.3
+
+
+def test_a_bag_cannot_be_hung_before_it_was_checked(ward: Ward) -> None:
+    """A start dated before the bag's second check is refused naming 'at'; nothing is stored."""
+    order_id = prescribe_step(ward)
+    verify(ward, order_id)
+    bag_id = compound_and_check(ward, order_id)
+    ward.clock.advance(minutes=30)
+    with pytest.raises(InvalidInput, match="'at'.*before bag"):
+        administer(ward, order_id, "start", bag_id=bag_id, at=ward.clock() - timedelta(days=1))
+    view = administer(ward, order_id, "start", bag_id=bag_id)
+    assert [s.event for s in view.segments] == ["start"]

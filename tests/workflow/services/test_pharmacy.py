@@ -74,3 +74,19 @@ def test_check_with_wrong_concentration_is_refused_and_recorded(ward: Ward) -> N
     with ward.uow() as uow:
         assert uow.bags.get(bag.id).status == "prepared"
         assert uow.audit.list_events(limit=1)[0].action == "bag.check_refused"
+
+
+def test_a_bag_cannot_be_prepared_before_its_order_was_written(ward: Ward) -> None:
+    """A preparation time before the order existed is refused naming 'prepared_at'."""
+    order_id = prescribe_step(ward)
+    verify(ward, order_id)
+    ward.clock.advance(hours=1)
+    with pytest.raises(InvalidInput, match="'prepared_at'"):
+        prepare_bag(
+            PrepareBag(
+                ward.users["pharmacist"], order_id, ward.clock() - timedelta(days=2), ("LOT-1",)
+            ),
+            ward.uow(),
+            ward.services.calculator,
+            ward.clock(),
+        )

@@ -114,6 +114,15 @@ def _usable_bag(uow: UnitOfWork, order: Order, bag_id: int | None, at: datetime)
 
 
 def _require_within_beyond_use(bag: Bag, at: datetime) -> None:
+    """A bag runs only between its second check (or preparation) and its beyond-use time."""
+    ready = bag.checked_at or bag.prepared_at
+    if at < ready:
+        raise InvalidInput(
+            f"'at' {at.isoformat()} is before bag {bag.id} was ready ({ready.isoformat()})",
+            field="at",
+            value=at.isoformat(),
+            limit=ready.isoformat(),
+        )
     if at >= bag.beyond_use:
         raise InvalidTransition(
             f"bag {bag.id} is past its beyond-use time {bag.beyond_use.isoformat()}",

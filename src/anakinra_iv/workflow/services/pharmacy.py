@@ -57,6 +57,14 @@ def prepare_bag(
                 field="order_id",
                 value=order.id,
             )
+        if cmd.prepared_at < order.created_at:
+            raise InvalidInput(
+                f"'prepared_at' {cmd.prepared_at.isoformat()} is before order {order.id} was "
+                f"written ({order.created_at.isoformat()})",
+                field="prepared_at",
+                value=cmd.prepared_at.isoformat(),
+                limit=order.created_at.isoformat(),
+            )
         recipe = calculator.calculate_bag(
             read_plan_request(order.plan_inputs), prepared_at=cmd.prepared_at
         )
