@@ -112,6 +112,7 @@ _ALIASES: dict[str, str] = {
     "hr": "h",
     "hrs": "h",
     "hours": "h",
+    "wk": "week",
     "°C": "degC",
     "°F": "degF",
 }

@@ -10,23 +10,11 @@ import pytest
 from typer.testing import CliRunner
 
 from anakinra_iv.cli.main import app
+from tests.assessment.test_hscore import FULL
 
 runner = CliRunner()
 
-HSCORE = {
-    "immunosuppression": False,
-    "temperature": "39.7 Cel",
-    "hepatomegaly": True,
-    "splenomegaly": True,
-    "hemoglobin": "8.9 g/dL",
-    "leukocytes": "4.1 10*9/L",
-    "platelets": "95 10*9/L",
-    "ferritin": "8500 ng/mL",
-    "triglycerides": "3.2 mmol/L",
-    "fibrinogen": "2.1 g/L",
-    "ast": "140 U/L",
-    "hemophagocytosis_bone_marrow": False,
-}
+HSCORE = FULL  # the HScore worked case of test_hscore.py
 
 
 def write(tmp_path: Path, name: str, content: Any) -> Path:

@@ -24,9 +24,8 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from anakinra_iv.assessment._quantity import Quantity
 from anakinra_iv.errors import ProtocolError, UnknownItem
-from anakinra_iv.units import Q_, ucum_to_pint
+from anakinra_iv.units import Q_, Quantity, ucum_to_pint
 
 __all__ = [
     "Analyte",

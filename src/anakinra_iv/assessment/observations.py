@@ -27,7 +27,6 @@ from datetime import datetime, timedelta
 
 import pint
 
-from anakinra_iv.assessment._quantity import Quantity
 from anakinra_iv.assessment.catalogue import (
     Analyte,
     get_analyte,
@@ -35,7 +34,7 @@ from anakinra_iv.assessment.catalogue import (
     split_annotation,
 )
 from anakinra_iv.errors import InvalidInput, UnitMismatch
-from anakinra_iv.units import Q_, magnitude_in, parse_quantity, ucum_to_pint, ureg
+from anakinra_iv.units import Q_, Quantity, magnitude_in, parse_quantity, ucum_to_pint, ureg
 
 _KNOWN_UCUM = ("10*9/L", "10*3/uL", "10*6/uL", "10*12/L")
 

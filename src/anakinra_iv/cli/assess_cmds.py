@@ -142,9 +142,7 @@ def score(
         _print_score_text(result)
 
 
-def read_patient(
-    data: dict[str, Any], observations: tuple[Observation, ...], at: datetime
-) -> tuple[Patient, tuple[InfusionPeriod, ...]]:
+def read_patient(data: dict[str, Any]) -> tuple[Patient, tuple[InfusionPeriod, ...]]:
     """The patient and the infusion history from the patient JSON.
 
     Raises
@@ -188,7 +186,7 @@ def create_assessment(
     override_reason: str | None = None,
 ) -> dict[str, Any]:
     """The advice and the dose plan it implies, as the JSON of ``anakinra assess``."""
-    patient, history = read_patient(patient_data, observations, at)
+    patient, history = read_patient(patient_data)
     recommendation = create_recommendation(
         protocol,
         patient,

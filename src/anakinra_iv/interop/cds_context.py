@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict
 
+from anakinra_iv.assessment.catalogue import get_analyte
 from anakinra_iv.assessment.observations import read_measurement
 from anakinra_iv.errors import AnakinraError, InvalidInput
 from anakinra_iv.interop.fhir_mapping import LOINC, RXNORM
@@ -176,7 +177,8 @@ def read_draft_orders(context: dict[str, Any], *, only_selected: bool) -> list[D
     return orders
 
 
-def _latest(observations: list[dict[str, Any]], code: str, analyte: str) -> Measured | None:
+def _latest(observations: list[dict[str, Any]], analyte: str) -> Measured | None:
+    code = get_analyte(analyte).loinc
     found: list[Measured] = []
     for obs in observations:
         codes = {
@@ -223,8 +225,8 @@ def read_patient_context(prefetch: dict[str, Any]) -> PatientContext:
     return PatientContext(
         birth_date,
         patient.get("gender"),
-        _latest(observations, "29463-7", "body_weight"),
-        _latest(observations, "2160-0", "creatinine"),
-        _latest(observations, "751-8", "anc"),
+        _latest(observations, "body_weight"),
+        _latest(observations, "creatinine"),
+        _latest(observations, "anc"),
         tuple(medications),
     )

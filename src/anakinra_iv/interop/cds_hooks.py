@@ -22,6 +22,7 @@ from typing import Any
 
 from fhir.resources.R4B.medicationrequest import MedicationRequest
 
+from anakinra_iv.assessment.catalogue import get_analyte
 from anakinra_iv.dosing import (
     calculate_creatinine_clearance,
     calculate_renal_adjustment,
@@ -35,6 +36,7 @@ from anakinra_iv.interop.cds_context import (
     read_draft_orders,
     read_patient_context,
 )
+from anakinra_iv.interop.fhir_mapping import LOINC
 from anakinra_iv.protocol import ContinuousRegimen, Protocol, Provenance, get_protocol
 from anakinra_iv.units import Quantity, format_quantity, magnitude_in
 
@@ -43,8 +45,11 @@ __all__ = ["SERVICE_HOOKS", "calculate_cards", "get_discovery"]
 SERVICE_HOOKS = {"anakinra-order-select": "order-select", "anakinra-order-sign": "order-sign"}
 _PREFETCH = {
     "patient": "Patient/{{context.patientId}}",
-    "observations": "Observation?patient={{context.patientId}}&code=http://loinc.org|29463-7,"
-    "http://loinc.org|2160-0,http://loinc.org|751-8&_sort=-date",
+    "observations": "Observation?patient={{context.patientId}}&code="
+    + ",".join(
+        f"{LOINC}|{get_analyte(name).loinc}" for name in ("body_weight", "creatinine", "anc")
+    )
+    + "&_sort=-date",
     "medications": "MedicationRequest?patient={{context.patientId}}&status=active,on-hold",
 }
 _TOLERANCE = 1e-6

@@ -32,6 +32,7 @@ from fhir.resources.R4B.observation import Observation
 from fhir.resources.R4B.patient import Patient
 from fhir.resources.R4B.provenance import Provenance
 
+from anakinra_iv.assessment.catalogue import get_analyte
 from anakinra_iv.interop.course import (
     CourseAuditEvent,
     CourseBag,
@@ -77,7 +78,7 @@ ANAKINRA: dict[str, Any] = {
     "text": "anakinra",
 }
 """Anakinra by its RxNorm ingredient code (conventions.md section 2.3)."""
-VITAL_SIGN_CODES = frozenset({"8310-5", "29463-7"})
+VITAL_SIGN_CODES = frozenset(get_analyte(name).loinc for name in ("temperature", "body_weight"))
 """Body temperature and body weight are vital signs; every other observation is a lab."""
 
 _ORDER_STATUS = {

@@ -28,31 +28,27 @@ import math
 import re
 from dataclasses import dataclass
 
-from anakinra_iv.errors import InvalidInput
+from anakinra_iv.errors import AnakinraError, InvalidInput
 from anakinra_iv.pk.dataset import Record
 from anakinra_iv.pk.models import StructuralModel
-from anakinra_iv.units import Q_, Quantity, parse_quantity
+from anakinra_iv.units import Q_, Quantity, magnitude_in, parse_quantity
 
 __all__ = ["Regimen", "RegimenDose", "parse_regimen"]
 
 _TOKEN = re.compile(r"\d+(?:[.,]\d+)?|\.\d+|[A-Za-zµμ]+(?:/[A-Za-zµμ]+)*|×|\S")
-_TIME_UNITS = {
-    "h": 1.0,
-    "hr": 1.0,
-    "hrs": 1.0,
-    "hour": 1.0,
-    "hours": 1.0,
-    "min": 1 / 60,
-    "mins": 1 / 60,
-    "minute": 1 / 60,
-    "minutes": 1 / 60,
-    "d": 24.0,
-    "day": 24.0,
-    "days": 24.0,
-    "week": 168.0,
-    "weeks": 168.0,
-    "wk": 168.0,
-}
+
+
+def _hours(unit_text: str | None) -> float | None:
+    """Hours in one ``unit_text`` (h, min, days, weeks ...), read by the package's unit
+    registry; None when it is not a time unit."""
+    if unit_text is None:
+        return None
+    try:
+        return magnitude_in(parse_quantity(f"1 {unit_text}", field="regimen", unit="h"), "h")
+    except AnakinraError:
+        return None
+
+
 _SC_WORDS = ("sc", "subcut", "subcutaneous", "sq", "sub-q")
 _ROUTES = ("sc", "iv-bolus", "iv-infusion", "civ")
 
@@ -183,11 +179,11 @@ class _Tokens:
 
     def duration_h(self) -> float:
         value = self.number()
-        unit = self.peek()
-        if unit not in _TIME_UNITS:
+        hours = _hours(self.peek())
+        if hours is None:
             raise self.error("expected a time unit such as h, min or days")
         self.position += 1
-        return value * _TIME_UNITS[unit]
+        return value * hours
 
 
 def _amount(tokens: _Tokens, weight: Quantity | None) -> tuple[Quantity, bool]:
@@ -219,10 +215,11 @@ def _amount(tokens: _Tokens, weight: Quantity | None) -> tuple[Quantity, bool]:
         mass = mass * weight.to("kg").magnitude
     if time_part is None:
         return mass, False
-    if time_part not in _TIME_UNITS:
+    hours = _hours(time_part)
+    if hours is None:
         tokens.position -= 1
         raise tokens.error("unknown time unit in the rate")
-    return Q_(mass.magnitude / _TIME_UNITS[time_part], "mg/h"), True
+    return Q_(mass.magnitude / hours, "mg/h"), True
 
 
 def _parse_item(item: str, weight: Quantity | None) -> RegimenDose:

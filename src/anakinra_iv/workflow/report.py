@@ -55,7 +55,7 @@ REPORT_SEED = 20260105
 DOSE_PLAN_KIND = "dose_plan"
 """The kind of the recommendation stored with each order and dose change (its dose plan)."""
 
-_WEIGHT, _CREATININE = "29463-7", "2160-0"
+_WEIGHT, _CREATININE = (get_analyte(name).loinc for name in ("body_weight", "creatinine"))
 _HALTS = {"stop": "stopped", "pause": "paused"}
 
 

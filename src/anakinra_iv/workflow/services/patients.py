@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
+from anakinra_iv.assessment.catalogue import get_analyte
 from anakinra_iv.errors import AnakinraError, ConflictError, InvalidInput, ProblemList
 from anakinra_iv.records.audit import AuditEntry
 from anakinra_iv.records.tables import Observation, Patient, User
@@ -29,12 +30,19 @@ __all__ = [
     "record_observation",
 ]
 
+
+def _code(analyte: str) -> str:
+    code = get_analyte(analyte).loinc
+    assert code is not None, analyte  # the catalogue's test pins these codes
+    return code
+
+
+WEIGHT_CODE = _code("body_weight")
 KNOWN_CODES: dict[str, tuple[str, str]] = {
-    "29463-7": ("weight", "kg"),
-    "2160-0": ("creatinine", "mg/dL"),
+    WEIGHT_CODE: ("weight", get_analyte("body_weight").unit),
+    _code("creatinine"): ("creatinine", get_analyte("creatinine").unit),
 }
-"""LOINC codes that dosing reads (conventions.md, section 2.2), with their canonical unit."""
-WEIGHT_CODE = "29463-7"
+"""LOINC codes that dosing reads, from the curated catalogue, with their canonical unit."""
 
 
 @dataclass(frozen=True)
