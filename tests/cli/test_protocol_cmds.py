@@ -176,12 +176,12 @@ def test_several_problems_one_line_each() -> None:
 
 
 class TestProtocolCommands:
-    def test_protocols_lists_the_five(self) -> None:
+    def test_protocols_lists_the_six(self) -> None:
         """JSON list with each id and its site-decision count."""
         result = runner.invoke(app, ["protocols", "--format", "json"])
         assert result.exit_code == 0
         ids = {p["id"] for p in json.loads(result.stdout)}
-        assert "adult-mas-civ" in ids and len(ids) == 5
+        assert "adult-mas-civ" in ids and "adult-cart-crs-icans" in ids and len(ids) == 6
 
     def test_show_gives_status_source_and_count(self) -> None:
         """Every value has status and source; the count equals the site-decision rows."""

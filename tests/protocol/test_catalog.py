@@ -25,6 +25,7 @@ SHIPPED = {
     "sepsis-trial-civ",
     "covid-cavalli-ivb",
     "cart-paediatric-ivb",
+    "adult-cart-crs-icans",
 }
 
 
@@ -50,8 +51,8 @@ def _count_raw_site_decisions(raw: Any) -> int:
 
 
 class TestShippedProtocols:
-    def test_all_five_load(self) -> None:
-        """The issue names five protocols: two MAS templates and three comparators."""
+    def test_all_six_load(self) -> None:
+        """Two MAS templates, the adult CAR-T template and three comparators."""
         assert {p.id for p in list_protocols()} == SHIPPED
 
     def test_intermittent_regimens_are_first_class(self) -> None:

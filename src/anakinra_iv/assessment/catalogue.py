@@ -112,6 +112,8 @@ class Analyte(BaseModel):
     loinc: str | None = Field(pattern=r"^\d{1,7}-\d$")
     other_loinc: tuple[str, ...] = ()
     loinc_note: str = ""
+    local_code: str | None = None
+    whole_numbers: bool = False
     unit: str
     accepted_units: tuple[str, ...] = Field(min_length=1)
     molar_mass: MolarMass | None = None
@@ -143,6 +145,7 @@ class Catalogue(BaseModel):
 
     analytes: tuple[Analyte, ...]
     flags: dict[str, str]
+    local_code_system: str | None = None
 
     @model_validator(mode="after")
     def _unique_keys(self) -> Catalogue:
@@ -155,6 +158,8 @@ class Catalogue(BaseModel):
         clash = set(seen) & set(self.flags)
         if clash:
             raise ValueError(f"flag names clash with analytes: {sorted(clash)}")
+        if any(a.local_code for a in self.analytes) and not self.local_code_system:
+            raise ValueError("analytes with a local_code need the catalogue's local_code_system")
         return self
 
     def get(self, key: str) -> Analyte:
@@ -195,7 +200,11 @@ def read_catalogue(data: dict[str, Any]) -> Catalogue:
         analytes = tuple(
             Analyte.model_validate({"name": name, **entry}) for name, entry in entries.items()
         )
-        return Catalogue(analytes=analytes, flags=dict(data.get("flags", {})))
+        return Catalogue(
+            analytes=analytes,
+            flags=dict(data.get("flags", {})),
+            local_code_system=data.get("local_code_system"),
+        )
     except (KeyError, TypeError, AttributeError, ValidationError) as e:
         raise ProtocolError(f"analyte catalogue is malformed: {e}", field="analytes") from e
 

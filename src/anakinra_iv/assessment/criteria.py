@@ -37,8 +37,8 @@ __all__ = [
     "parse_condition",
 ]
 
-ItemValue = Measurement | bool | int | float | str
-"""A parsed input item: a measurement, a boolean, a count, a number or a category."""
+ItemValue = Measurement | bool | int | float | str | tuple[str, ...]
+"""A parsed input item: a measurement, a boolean, a count, a number, a category or a list."""
 
 Inputs = Mapping[str, ItemValue]
 
@@ -149,7 +149,7 @@ class ScoreResult:
         out: dict[str, Any] = {"name": self.name, "title": self.title, "score": self.score}
         if self.points is not None or self.name == "hscore":
             out["points"] = self.points
-        if self.grade is not None or self.name == "crs-astct":
+        if self.grade is not None or self.name in ("crs-astct", "icans-astct"):
             out["grade"] = self.grade
         out["met"] = self.met
         out["conclusive"] = self.conclusive
@@ -201,4 +201,5 @@ def evaluate_test(
     if isinstance(raw, int | float):
         number = round_measure(float(raw))
         return TestOutcome(item, number, unit, is_condition_met(number, bounds), False)
-    return TestOutcome(item, raw, None, None, False, f"'{item}' is a category, not a number")
+    shown = ", ".join(raw) if isinstance(raw, tuple) else raw
+    return TestOutcome(item, shown, None, None, False, f"'{item}' is a category, not a number")

@@ -4,20 +4,28 @@ Grade 0 means no CRS. With fever (or fever masked by antipyretic or anti-cytokin
 the grade is that of the more severe of hypotension and hypoxia, and at least 1 while fever is
 present. The grades of each vasopressor and oxygen level live in ``data/scores.yaml``.
 
+The vasopressors are given as a list of agents (``vasopressor_agents``, ``[]`` for none):
+one agent, with or without vasopressin, is grade 3; two or more agents other than vasopressin
+are grade 4 ("multiple vasopressors excluding vasopressin"). The older pair ``vasopressors``
+(a count) and ``vasopressin_only`` is still read when no list is given.
+
 Missing items are listed, and ``score_range`` gives the lowest and highest grade they allow
 (every completion is tried). Hypotension needing fluids only (grade 2) cannot be read from the
-vasopressor count: give ``hypotension`` when no vasopressor runs, or it is listed as missing
-whenever it could raise the grade.
+vasopressors: give ``hypotension`` when none runs, or it is listed as missing whenever it could
+raise the grade.
 
 Examples
 --------
 >>> from anakinra_iv.assessment.definitions import read_score_inputs
 >>> items = read_score_inputs("crs-astct", {
-...     "temperature": "39.2 Cel", "fever_masked_by_treatment": False, "vasopressors": 1,
-...     "vasopressin_only": False, "oxygen": "low_flow", "oxygen_flow_l_per_min": 4})
+...     "temperature": "39.2 Cel", "fever_masked_by_treatment": False,
+...     "vasopressor_agents": ["norepinephrine", "vasopressin"],
+...     "oxygen": "low_flow", "oxygen_flow_l_per_min": 4})
 >>> result = calculate_crs_grade(items)
 >>> result.grade, result.conclusive
 (3, True)
+>>> calculate_crs_grade({**items, "vasopressor_agents": ("norepinephrine", "epinephrine")}).grade
+4
 """
 
 from __future__ import annotations
@@ -28,6 +36,7 @@ from collections.abc import Iterator, Mapping
 from anakinra_iv.assessment.criteria import Criterion, Inputs, ItemValue, ScoreResult
 from anakinra_iv.assessment.criteria import evaluate_test as _evaluate
 from anakinra_iv.assessment.definitions import ScoreDefinition, get_score_definition
+from anakinra_iv.errors import InvalidInput
 
 __all__ = ["calculate_crs_grade"]
 
@@ -40,20 +49,49 @@ def _fever(d: ScoreDefinition, inputs: Inputs) -> bool:
     return outcome.met is True or inputs.get("fever_masked_by_treatment") is True
 
 
+def _agents(inputs: Inputs) -> tuple[str, ...] | None:
+    value = inputs.get("vasopressor_agents")
+    return value if isinstance(value, tuple) else None
+
+
 def _count(inputs: Inputs) -> int | None:
+    """How many vasopressors run (from the list of agents, or the older count)."""
+    agents = _agents(inputs)
+    if agents is not None:
+        return len(agents)
     value = inputs.get("vasopressors")
     return int(value) if isinstance(value, int | float) else None
+
+
+def _counted(d: ScoreDefinition, inputs: Inputs) -> int:
+    """Vasopressors that count towards "multiple" (vasopressin excluded)."""
+    agents = _agents(inputs)
+    if agents is not None:
+        return len([a for a in agents if a not in d.not_counted_as_second_vasopressor])
+    count = _count(inputs) or 0
+    return 1 if count >= 2 and inputs.get("vasopressin_only") is True else count
 
 
 def _hypotension_grade(d: ScoreDefinition, inputs: Inputs) -> int:
     grades = d.hypotension_grades
     count = _count(inputs) or 0
-    if count >= 2:
-        vasopressin_only = inputs.get("vasopressin_only") is True
-        return grades["one_vasopressor"] if vasopressin_only else grades["several_vasopressors"]
-    if count == 1:
+    if count >= 2 and _counted(d, inputs) >= 2:
+        return grades["several_vasopressors"]
+    if count >= 1:
         return grades["one_vasopressor"]
     return grades["fluids_only"] if inputs.get("hypotension") is True else 0
+
+
+def _check_vasopressors(inputs: Inputs) -> None:
+    """The list of agents and the older count must not contradict each other."""
+    agents, count = _agents(inputs), inputs.get("vasopressors")
+    if agents is not None and isinstance(count, int) and count != len(agents):
+        raise InvalidInput(
+            f"'vasopressors' ({count}) contradicts 'vasopressor_agents' ({len(agents)} agents: "
+            f"{', '.join(agents) or 'none'}); give the list of agents only",
+            field="vasopressors",
+            value=count,
+        )
 
 
 def _hypoxia_grade(d: ScoreDefinition, inputs: Inputs) -> int:
@@ -81,13 +119,15 @@ def _needed(d: ScoreDefinition, inputs: Inputs) -> list[str]:
         needed.append("fever_masked_by_treatment")
     count = _count(inputs)
     if count is None:
-        needed.append("vasopressors")
-    if (count is None or count >= 2) and "vasopressin_only" not in inputs:
+        needed.append("vasopressor_agents")
+    elif _agents(inputs) is None and count >= 2 and "vasopressin_only" not in inputs:
         needed.append("vasopressin_only")
     if (count is None or count == 0) and "hypotension" not in inputs:
         needed.append("hypotension")
     if "oxygen" not in inputs:
         needed.append("oxygen")
+    elif inputs["oxygen"] == "nasal_cannula" and "oxygen_flow_l_per_min" not in inputs:
+        needed.append("oxygen_flow_l_per_min")
     return needed
 
 
@@ -96,8 +136,9 @@ def _completions(d: ScoreDefinition, inputs: Inputs, absent: list[str]) -> Itera
     choices: dict[str, tuple[ItemValue, ...]] = {
         "temperature": (),
         "fever_masked_by_treatment": (False, True),
-        "vasopressors": (0, 1, 2),
+        "vasopressor_agents": ((), ("norepinephrine",), ("norepinephrine", "epinephrine")),
         "vasopressin_only": (False, True),
+        "oxygen_flow_l_per_min": (0.0, float(d.low_flow_max_l_per_min or 0) + 1),
         "hypotension": (False, True),
         "oxygen": tuple(d.oxygen_grades),
     }
@@ -115,7 +156,8 @@ def _criteria(d: ScoreDefinition, inputs: Mapping[str, ItemValue]) -> list[Crite
     assert d.fever is not None
     fever = _evaluate(d.fever.item, d.fever.unit, d.fever.bounds, inputs)
     masked = inputs.get("fever_masked_by_treatment")
-    present = "vasopressors" in inputs or "hypotension" in inputs
+    present = _count(inputs) is not None or "hypotension" in inputs
+    agents = _agents(inputs)
     oxygen = inputs.get("oxygen")
     return [
         Criterion("fever", fever.value, fever.unit, fever.met, fever.missing, note=">= 38.0 Cel"),
@@ -128,8 +170,8 @@ def _criteria(d: ScoreDefinition, inputs: Mapping[str, ItemValue]) -> list[Crite
         ),
         Criterion(
             "hypotension",
-            _count(inputs),
-            "vasopressors",
+            (", ".join(agents) or "none") if agents is not None else _count(inputs),
+            None if agents is not None else "vasopressors",
             _hypotension_grade(d, inputs) > 0 if present else None,
             not present,
             points=float(_hypotension_grade(d, inputs)),
@@ -162,6 +204,7 @@ def calculate_crs_grade(inputs: Inputs) -> ScoreResult:
     toxicity. Biol Blood Marrow Transplant 2019;25:625 (``lee-2019``).
     """
     d = get_score_definition(NAME)
+    _check_vasopressors(inputs)
     grade = _grade(d, inputs)
     absent = _needed(d, inputs)
     grades = {_grade(d, c) for c in _completions(d, inputs, absent)} if absent else {grade}
@@ -174,6 +217,8 @@ def calculate_crs_grade(inputs: Inputs) -> ScoreResult:
         )
     if not _fever(d, inputs) and (_hypotension_grade(d, inputs) or _hypoxia_grade(d, inputs)):
         notes.append("Hypotension or hypoxia without fever is not graded as CRS.")
+    if _count(inputs) and _counted(d, inputs) < 2 <= (_count(inputs) or 0):
+        notes.append("Vasopressin does not count towards multiple vasopressors (grade 3).")
     return ScoreResult(
         name=NAME,
         title=d.title,

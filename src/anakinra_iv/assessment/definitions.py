@@ -10,7 +10,7 @@ Examples
 >>> get_score_definition("hscore").source
 'fardet-2014'
 >>> sorted(list_score_names())
-['crs-astct', 'hlh-2004', 'hscore', 'mas-2016', 'ms-score']
+['capd', 'crs-astct', 'hlh-2004', 'hscore', 'icans-astct', 'ice', 'mas-2016', 'ms-score']
 >>> read_score_inputs("mas-2016", {"febrile": True, "ferritin": "2400 ng/mL"})["ferritin"].magnitude
 2400.0
 """
@@ -26,13 +26,15 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from anakinra_iv.assessment.catalogue import get_analyte
+from anakinra_iv.assessment.catalogue import Status, get_analyte
 from anakinra_iv.assessment.criteria import Bound, ItemValue, is_condition_met, parse_condition
 from anakinra_iv.assessment.observations import read_measurement
 from anakinra_iv.errors import AnakinraError, InvalidInput, ProblemList, ProtocolError, UnknownItem
 from anakinra_iv.units import ucum_to_pint, ureg
 
 __all__ = [
+    "AgeCutOff",
+    "IcansTables",
     "ItemSpec",
     "ScoreDefinition",
     "Test",
@@ -49,12 +51,19 @@ class _Frozen(BaseModel):
 
 
 class ItemSpec(_Frozen):
-    """One input item of a score: its kind and, for quantities, the catalogued analyte."""
+    """One input item of a score: its kind and, for quantities, the catalogued analyte.
 
-    kind: Literal["quantity", "boolean", "count", "number", "category"]
+    ``max`` is the highest value a count or number may take (an ICE item, an age);
+    ``points`` gives the points of each of ``options`` in order (a CAPD answer). A ``list``
+    item is a JSON list of ``options`` (the vasopressors running).
+    """
+
+    kind: Literal["quantity", "boolean", "count", "number", "category", "list"]
     analyte: str | None = None
     unit: str | None = None
     options: tuple[str, ...] = ()
+    points: tuple[float, ...] = ()
+    max: float | None = None
     optional: bool = False
 
     @model_validator(mode="after")
@@ -63,9 +72,16 @@ class ItemSpec(_Frozen):
             if self.analyte is None:
                 raise ValueError("a quantity item needs an analyte")
             get_analyte(self.analyte)
-        if self.kind == "category" and not self.options:
-            raise ValueError("a category item needs options")
+        if self.kind in ("category", "list") and not self.options:
+            raise ValueError(f"a {self.kind} item needs options")
+        if self.points and len(self.points) != len(self.options):
+            raise ValueError("an item's points need one entry per option")
         return self
+
+    @property
+    def highest_points(self) -> float:
+        """The most points the item can add to a summed score."""
+        return max(self.points) if self.points else float(self.max or 0)
 
 
 class Test(_Frozen):
@@ -140,6 +156,36 @@ def _check_partition(name: str, bands: tuple[Test, ...]) -> None:
             raise ValueError(f"variable '{name}': {probe} falls in {hits} bands (need exactly 1)")
 
 
+class AgeCutOff(_Frozen):
+    """An age below which another tool applies, with its own status and source."""
+
+    below: float = Field(gt=0)
+    unit: Literal["year"] = "year"
+    status: Status
+    source: str = Field(min_length=1)
+    note: str = ""
+
+
+class IcansTables(_Frozen):
+    """The ASTCT ICANS domains: the grade each finding gives (Lee 2019).
+
+    ``encephalopathy`` maps the score item (``ice_score``, ``capd_score``) to its grade bands;
+    ``unable_to_perform`` the grade when that tool cannot be done; ``domains`` maps each other
+    item to the grade of each answer (``"true"``/``"false"`` for booleans).
+    """
+
+    capd_below_age: AgeCutOff
+    encephalopathy: dict[str, Variable]
+    unable_to_perform: dict[str, int]
+    domains: dict[str, dict[str, int]]
+
+    @model_validator(mode="after")
+    def _consistent(self) -> IcansTables:
+        if set(self.encephalopathy) != set(self.unable_to_perform):
+            raise ValueError("every encephalopathy tool needs an 'unable_to_perform' grade")
+        return self
+
+
 class ScoreDefinition(_Frozen):
     """A score or criteria set as published, with its source."""
 
@@ -165,6 +211,9 @@ class ScoreDefinition(_Frozen):
     oxygen_grades: dict[str, int] = {}
     nasal_cannula: tuple[str, ...] = ()
     low_flow_max_l_per_min: float | None = None
+    not_counted_as_second_vasopressor: tuple[str, ...] = ()
+    sum_of_items: bool = False
+    icans: IcansTables | None = None
 
     @model_validator(mode="after")
     def _items_declared(self) -> ScoreDefinition:
@@ -181,7 +230,23 @@ class ScoreDefinition(_Frozen):
             raise ValueError(f"score '{self.name}' tests undeclared items {unknown}")
         if self.cut_off is not None:
             parse_condition(self.cut_off)
+        if self.icans is not None:
+            _check_icans(self.icans, self.items)
         return self
+
+
+def _check_icans(tables: IcansTables, items: Mapping[str, ItemSpec]) -> None:
+    """Every ICANS domain names a declared item and grades each of its answers."""
+    for item, variable in tables.encephalopathy.items():
+        if item not in items or set(variable.items) != {item}:
+            raise ValueError(f"encephalopathy tool '{item}' must be a declared item graded alone")
+    for item, grades in tables.domains.items():
+        spec = items.get(item)
+        if spec is None:
+            raise ValueError(f"ICANS domain '{item}' is not a declared item")
+        answers = spec.options if spec.kind == "category" else ("true", "false")
+        if set(grades) != set(answers):
+            raise ValueError(f"ICANS domain '{item}' must grade exactly {sorted(answers)}")
 
 
 def read_score_definitions(data: Mapping[str, Any]) -> dict[str, ScoreDefinition]:
@@ -278,6 +343,8 @@ def _read_item(key: str, spec: ItemSpec, value: Any) -> ItemValue:
         if not isinstance(value, bool):
             raise InvalidInput(f"'{key}' must be true or false (got {value!r})", field=key)
         return value
+    if spec.kind == "list":
+        return _read_list(key, spec, value)
     if spec.kind == "category":
         if value not in spec.options:
             raise InvalidInput(
@@ -292,11 +359,36 @@ def _read_item(key: str, spec: ItemSpec, value: Any) -> ItemValue:
         raise InvalidInput(
             f"'{key}' cannot be negative (got {value!r})", field=key, value=value, limit=0
         )
+    if spec.max is not None and value > spec.max:
+        raise InvalidInput(
+            f"'{key}' must be between 0 and {spec.max:g} (got {value!r})",
+            field=key,
+            value=value,
+            limit=spec.max,
+        )
     if spec.kind == "count":
         if int(value) != value:
             raise InvalidInput(f"'{key}' must be a whole number (got {value!r})", field=key)
         return int(value)
     return float(value)
+
+
+def _read_list(key: str, spec: ItemSpec, value: Any) -> tuple[str, ...]:
+    """A JSON list of options, each named once (a repeated agent counts once)."""
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise InvalidInput(
+            f"'{key}' must be a list such as [] or [\"{spec.options[0]}\"] (got {value!r})",
+            field=key,
+            value=value,
+        )
+    unknown = [v for v in value if v not in spec.options]
+    if unknown:
+        raise InvalidInput(
+            f"'{key}': {', '.join(map(repr, unknown))} not among {', '.join(spec.options)}",
+            field=key,
+            value=value,
+        )
+    return tuple(dict.fromkeys(value))
 
 
 def _example(spec: ItemSpec) -> str:

@@ -183,6 +183,8 @@ def read_measurement(
     else:
         text = str(value).strip()
         number, unit_text = _split_number_and_unit(text)
+        if not unit_text and entry.unit == "1":  # a score or grade: its unit is "1"
+            unit_text = "1"
         parsed_from = f"{number} {split_annotation(unit_text)[0]}".strip()
     entry = _choose_analyte(entry.name, unit_text, name)
     molar = entry.molar_mass.quantity if entry.molar_mass else None
@@ -240,6 +242,10 @@ def _check_plausible(entry: Analyte, quantity: Quantity, name: str, text: str) -
     if number < 0:
         raise InvalidInput(
             f"'{name}' cannot be negative (got '{text}')", field=name, value=text, limit=0
+        )
+    if entry.whole_numbers and number != int(number):
+        raise InvalidInput(
+            f"'{name}' must be a whole number (got '{text}')", field=name, value=text
         )
     too_low = number < limits.low or (limits.positive and number <= 0)
     if too_low or number > limits.high:

@@ -32,6 +32,9 @@ from anakinra_iv.protocol.schema import ContinuousRegimen, Protocol, Rule
 
 __all__ = ["Advice", "AdviceReason", "InfusionPeriod", "create_advice", "create_review_context"]
 
+NOT_INDICATED = "not-indicated"
+"""The advice before the start when the protocol states an indication and none of it holds."""
+
 DECISION_NOTE = (
     "Advice with its basis shown; the decision is the prescriber's. IV anakinra is off-label."
 )
@@ -139,6 +142,15 @@ def create_review_context(
     )
 
 
+def _applies(rule: Rule, step: int | None) -> bool:
+    """Holds and stops apply always, ``start`` rules before the start, the others after it."""
+    if rule.action in ("hold", "stop"):
+        return True
+    if rule.action == "start":
+        return step is None
+    return rule.action is not None and step is not None
+
+
 def _gate(
     rule: Rule,
     protocol: Protocol,
@@ -233,7 +245,7 @@ def create_advice(
     for rule in protocol.rules:
         result = evaluate_rule(rule, observations, findings, at=at, since=ctx.infusion_started_at)
         results.append(result)
-        if rule.action is None or (step is None and rule.action not in ("hold", "stop")):
+        if not _applies(rule, step):
             continue
         gate, checked = _gate(rule, protocol, observations, findings, ctx)
         if gate is False or result.held is False:
@@ -291,6 +303,13 @@ def _apply(
     """The action and target step of the chosen rule, kept within the ladder."""
     step, top = ctx.step, ctx.step_count
     if chosen is None:
+        starts = [r for r in protocol.rules if r.action == "start"]
+        if step is None and starts:
+            for rule in starts:
+                reasons.append(
+                    AdviceReason(rule.id, f"Not met: {rule.text}", rule.status, rule.source)
+                )
+            return NOT_INDICATED, None
         if step is None:
             first = (
                 protocol.regimen.first_step
@@ -328,5 +347,12 @@ def _apply(
             reasons.append(AdviceReason("transition", t.text, t.status, t.source))
         return action, None
     if action == "stop":
+        return action, None
+    if action == "start":
+        first = (
+            protocol.regimen.first_step if isinstance(protocol.regimen, ContinuousRegimen) else None
+        )
+        if first is not None:
+            reasons.append(AdviceReason("first-step", first.text, first.status, first.source))
         return action, None
     return action, step

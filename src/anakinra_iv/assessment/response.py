@@ -9,9 +9,11 @@ holds a clinical number: thresholds, windows and durations all come from the pro
 Measures (see :mod:`anakinra_iv.protocol.schema`): ``latest``, ``ratio_to_peak``,
 ``ratio_to_nadir``, ``ratio_to_baseline`` (peak, nadir and baseline since the infusion started,
 counting the last value before the start as the pre-treatment baseline),
-``change_from_previous``, ``slope_per_day``, ``max_over_window``, ``min_over_window`` (values in
-``(at - window, at]``), ``consecutive_days`` (the latest value in each of the last ``days``
-24-hour periods ending at the review meets the comparison) and ``flag`` (the latest record of a
+``change_from_previous``, ``slope_per_day``, ``max_over_window``, ``min_over_window``,
+``change_over_window`` (latest minus the first value; values in ``(at - window, at]``; a CRS or
+ICANS grade that has not fallen over the window gives 0 or more), ``consecutive_days`` (the
+latest value in each of the last ``days`` 24-hour periods ending at the review meets the
+comparison) and ``flag`` (the latest record of a
 clinical finding; a finding never recorded counts as absent, and the result says so).
 """
 
@@ -225,6 +227,10 @@ def _measure(
         return max(values), labels
     if measure == "min_over_window":
         return min(values), labels
+    if measure == "change_over_window":
+        if len(values) < 2:
+            return None, labels
+        return round_measure(values[-1] - values[0]), (labels[0], labels[-1])
     return _slope(inside, values), labels
 
 

@@ -19,6 +19,8 @@ from anakinra_iv.assessment.crs_grade import calculate_crs_grade
 from anakinra_iv.assessment.definitions import get_score_definition, read_score_inputs
 from anakinra_iv.assessment.hlh_2004 import calculate_hlh_2004
 from anakinra_iv.assessment.hscore import calculate_hscore
+from anakinra_iv.assessment.icans_grade import calculate_icans_grade
+from anakinra_iv.assessment.item_sum import calculate_capd, calculate_ice
 from anakinra_iv.assessment.mas_2016 import calculate_mas_2016
 from anakinra_iv.assessment.ms_score import calculate_ms_score
 
@@ -30,6 +32,9 @@ SCORES: dict[str, Callable[[Inputs], ScoreResult]] = {
     "mas-2016": calculate_mas_2016,
     "hlh-2004": calculate_hlh_2004,
     "crs-astct": calculate_crs_grade,
+    "ice": calculate_ice,
+    "capd": calculate_capd,
+    "icans-astct": calculate_icans_grade,
 }
 """Score name (as on the command line) -> its calculation."""
 

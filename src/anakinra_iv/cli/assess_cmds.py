@@ -1,15 +1,21 @@
 """``anakinra score`` and ``anakinra assess``: clinical scores and the titration advice.
 
 ``anakinra score NAME --input FILE.json --format json|text`` with NAME one of ``hscore``,
-``ms-score``, ``mas-2016``, ``hlh-2004``, ``crs-astct``. The input is a JSON object of named
-items (quantities as text with a UCUM unit, booleans, categories). JSON output keys: ``score``,
-``points`` (HScore), ``grade`` (CRS), ``met``, ``conclusive``, ``missing``, ``criteria`` (each
-with ``name``, ``value``, ``unit``, ``met``, ``missing``), ``score_range``, ``notes``,
-``source``.
+``ms-score``, ``mas-2016``, ``hlh-2004``, ``crs-astct``, ``ice``, ``capd``, ``icans-astct``. The
+input is a JSON object of named items (quantities as text with a UCUM unit, booleans, counts,
+categories, lists). JSON output keys: ``score``, ``points`` (HScore, ICE, CAPD), ``grade`` (CRS,
+ICANS), ``met``, ``conclusive``, ``missing``, ``criteria`` (each with ``name``, ``value``,
+``unit``, ``met``, ``missing``), ``score_range``, ``notes``, ``source``.
 
 ``anakinra assess --protocol ID --patient FILE.json --observations FILE.csv --step N
---at ISO8601 --format json|text`` prints the advice for the review at ``--at``: ``action``,
-``target_step``, ``dose_plan``, ``reasons``, ``safety_flags``, ``next_review_at``.
+--at ISO8601 [--assessments FILE.json] --format json|text`` prints the advice for the review at
+``--at``: ``action``, ``target_step``, ``dose_plan``, ``reasons``, ``safety_flags``,
+``next_review_at``. ``--assessments`` is a JSON list of bedside assessments
+(``{"score": "icans-astct", "at": ISO 8601, "items": {...}}``; scores ``crs-astct``,
+``icans-astct``, ``ice``, ``capd``): each is graded, the conclusive grades join the observations
+as ``crs_grade``, ``icans_grade``, ``ice_score``, ``capd_score`` (which the CAR-T protocol's rules
+read), the JSON gains ``grades`` (every assessment with its result) and an assessment the
+missing items leave undecided is not used and raises a warning flag.
 
 Bad input exits with status 2 and one line per problem naming the item; nothing is printed on
 standard output.
@@ -34,6 +40,12 @@ from anakinra_iv.assessment.observation_file import (
 from anakinra_iv.assessment.observations import Observation
 from anakinra_iv.assessment.recommendation import InfusionPeriod
 from anakinra_iv.assessment.scores import calculate_score
+from anakinra_iv.assessment.toxicity import (
+    GradeAt,
+    calculate_grades_over_time,
+    create_grade_observations,
+    read_assessments,
+)
 from anakinra_iv.cli._output import (
     OutputFormat,
     exit_with_problems,
@@ -239,6 +251,10 @@ def assess(
         str | None,
         typer.Option("--override-reason", help="Reason for a dose above the soft limit."),
     ] = None,
+    assessments_file: Annotated[
+        Path | None,
+        typer.Option("--assessments", help="JSON list of bedside CRS/ICANS/ICE/CAPD assessments."),
+    ] = None,
     output_format: FormatOption = OutputFormat.text,
 ) -> None:
     """Advise the next step of a protocol at a review, with its basis and safety flags."""
@@ -247,23 +263,61 @@ def assess(
         text = observations_file.read_text(encoding="utf-8")
     except OSError as e:
         exit_with_problems([f"'observations': cannot read {observations_file}: {e}"])
+    raw_assessments = _read_json_list(assessments_file) if assessments_file else []
     with reporting_problems():
         at = read_timestamp(at_text, field="at")
         protocol = get_protocol(protocol_id)
         observations, findings = read_observations_csv(text)
+        grades = calculate_grades_over_time(read_assessments(raw_assessments))
+        graded, skipped = create_grade_observations([g for g in grades if g.assessment.at <= at])
         data = create_assessment(
             protocol,
             patient_data,
-            observations,
+            observations + graded,
             findings,
             step=step,
             at=at,
             override_reason=override_reason,
         )
+    if assessments_file is not None:
+        _add_grades(data, grades, skipped)
     if output_format is OutputFormat.json:
         print_json(data)
     else:
         _print_assessment_text(data)
+
+
+def _read_json_list(path: Path) -> list[Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as e:
+        exit_with_problems([f"'assessments': cannot read {path}: {e}"])
+    except json.JSONDecodeError as e:
+        exit_with_problems([f"'assessments': {path} is not valid JSON ({e.msg}, line {e.lineno})"])
+    if not isinstance(data, list):
+        exit_with_problems([f"'assessments': {path} must hold a JSON list of assessments"])
+    return data
+
+
+def _add_grades(
+    data: dict[str, Any], grades: tuple[GradeAt, ...], skipped: tuple[GradeAt, ...]
+) -> None:
+    """The grades over time, and a warning for each assessment left undecided."""
+    data["grades"] = [g.as_dict() for g in grades]
+    data["safety_flags"] = [
+        *data["safety_flags"],
+        *(
+            {
+                "code": "inconclusive-assessment",
+                "severity": "warning",
+                "text": g.describe_skip(),
+                "status": None,
+                "source": None,
+                "observations": [],
+            }
+            for g in skipped
+        ),
+    ]
 
 
 def register(app: typer.Typer) -> None:

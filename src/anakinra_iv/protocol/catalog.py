@@ -149,6 +149,19 @@ def _consistency_problems(protocol: Protocol, name: str) -> list[ProtocolError]:
         if regimen.infusion_duration.quantity > regimen.interval.quantity:
             problem("regimen.infusion_duration", "must not exceed the dosing interval")
 
+    for i, option in enumerate(protocol.alternatives):
+        field = f"alternatives[{i}].dose"
+        daily = option.dose.quantity / option.interval.quantity
+        if _same_dimension(option.dose, "mg/kg"):
+            if daily.to("mg/kg/day") > limits.hard_max.quantity.to("mg/kg/day"):
+                problem(field, "gives a daily dose above the hard maximum", option.dose.value)
+        elif not _same_dimension(option.dose, "mg"):
+            problem(field, "must be in mg or mg/kg", option.dose.unit)
+        elif daily.to("mg/day") > limits.absolute_hard_max.quantity:
+            problem(field, "gives a daily dose above the absolute maximum", option.dose.value)
+        if option.infusion_duration.quantity > option.interval.quantity:
+            problem(f"alternatives[{i}].infusion_duration", "must not exceed the dosing interval")
+
     if protocol.bag.hang_time.quantity > protocol.beyond_use.quantity:
         problem(
             "bag.hang_time",

@@ -19,6 +19,7 @@ change_from_previous   latest - the value before it (negative = falling)
 slope_per_day          least-squares slope over ``window`` (per day)
 max_over_window        highest value within ``window`` before the review
 min_over_window        lowest value within ``window`` before the review
+change_over_window     latest - the first value within ``window`` (a grade not falling: >= 0)
 consecutive_days       the condition ``op threshold`` held on each of the last ``days`` days
 flag                   a clinical flag recorded true (``analyte`` names the flag)
 =====================  =====================================================================
@@ -39,9 +40,11 @@ __all__ = [
     "Condition",
     "ContinuousRegimen",
     "DoseLimits",
+    "IntermittentOption",
     "IntermittentRegimen",
     "LabPanel",
     "Measure",
+    "MonitoringItem",
     "Population",
     "Protocol",
     "PumpLimits",
@@ -62,6 +65,7 @@ Measure = Literal[
     "min_over_window",
     "consecutive_days",
     "flag",
+    "change_over_window",
 ]
 Action = Literal["start", "escalate", "maintain", "wean", "transition", "hold", "stop"]
 Comparison = Literal["<", "<=", ">", ">=", "==", "!="]
@@ -126,6 +130,14 @@ class IntermittentRegimen(_Frozen):
     duration: Value | None = None
 
 
+class IntermittentOption(IntermittentRegimen):
+    """An intermittent regimen offered beside a continuous one (the published practice it was
+    derived from, for example), with its name and what it is."""
+
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    text: TextItem
+
+
 class Condition(_Frozen):
     """One test of one analyte's measure (or one clinical flag) against a threshold."""
 
@@ -140,9 +152,8 @@ class Condition(_Frozen):
     def _complete(self) -> Condition:
         if self.measure != "flag" and self.threshold is None:
             raise ValueError(f"condition on '{self.analyte}' ({self.measure}) needs a threshold")
-        if self.measure in ("slope_per_day", "max_over_window", "min_over_window") and (
-            self.window is None
-        ):
+        windowed = ("slope_per_day", "max_over_window", "min_over_window", "change_over_window")
+        if self.measure in windowed and self.window is None:
             raise ValueError(f"condition on '{self.analyte}' ({self.measure}) needs a window")
         if self.measure == "consecutive_days" and self.days is None:
             raise ValueError(f"condition on '{self.analyte}' (consecutive_days) needs days")
@@ -153,8 +164,10 @@ class Rule(Provenance):
     """A review rule: when its conditions hold, it proposes ``action``.
 
     Rules are evaluated in file order; the first whose conditions hold wins, so holds and stops
-    come first. ``state`` names a state the rule establishes (``response``) that later rules can
-    require through ``requires_state`` for at least ``sustained_for``.
+    come first. Before the infusion starts only hold, stop and ``start`` rules are evaluated; a
+    protocol with ``start`` rules (an indication) advises starting only when one holds.
+    ``state`` names a state the rule establishes (``response``) that later rules can require
+    through ``requires_state`` for at least ``sustained_for``.
     """
 
     id: str
@@ -234,6 +247,13 @@ class PumpLimits(_Frozen):
     advisory: str = ""
 
 
+class MonitoringItem(TextItem):
+    """A bedside assessment the protocol asks for: the scores it records and how often."""
+
+    scores: tuple[str, ...] = ()
+    interval: Value | None = None
+
+
 class LabPanel(_Frozen):
     """What is measured, and how often."""
 
@@ -256,6 +276,7 @@ class Protocol(_Frozen):
     loading_dose: Value | None = None
     loading_dose_max: Value | None = None
     regimen: ContinuousRegimen | IntermittentRegimen = Field(discriminator="kind")
+    alternatives: tuple[IntermittentOption, ...] = ()
     limits: DoseLimits
     review_interval: Value | None = None
     rules: tuple[Rule, ...] = ()
@@ -266,6 +287,7 @@ class Protocol(_Frozen):
     storage: TextItem
     line: TextItem
     labs: LabPanel | None = None
+    monitoring: tuple[MonitoringItem, ...] = ()
     pump: PumpLimits
     historical: bool = False
     sources: tuple[str, ...] = ()
