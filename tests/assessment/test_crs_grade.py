@@ -5,8 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from anakinra_iv.assessment.scores import calculate_score
+from anakinra_iv.errors import InvalidInput
 
 FEBRILE: dict[str, Any] = {
     "temperature": "38.5 Cel",
@@ -109,3 +112,101 @@ class TestMissing:
         result = calculate_score("crs-astct", items)
         assert result.grade == 0 and "temperature" in result.missing
         assert result.score_range == (0, 3) and result.conclusive is False
+
+
+AGENTS_FEBRILE: dict[str, Any] = {
+    "temperature": "38.5 Cel",
+    "fever_masked_by_treatment": False,
+    "hypotension": False,
+    "vasopressor_agents": [],
+    "oxygen": "none",
+}
+
+
+def agents_grade(**changes: Any) -> int | None:
+    result = calculate_score("crs-astct", {**AGENTS_FEBRILE, **changes})
+    assert result.conclusive
+    return result.grade
+
+
+class TestVasopressorAgents:
+    """The pressors as a list of agents (issue 9): every hypotension cell of the ASTCT table."""
+
+    @pytest.mark.parametrize(
+        ("agents", "hypotension", "expected"),
+        [
+            ([], False, 1),
+            ([], True, 2),
+            (["norepinephrine"], True, 3),
+            (["vasopressin"], True, 3),
+            (["norepinephrine", "vasopressin"], True, 3),
+            (["norepinephrine", "epinephrine"], True, 4),
+            (["norepinephrine", "epinephrine", "vasopressin"], True, 4),
+            (["phenylephrine", "dopamine"], True, 4),
+            (["angiotensin_ii", "norepinephrine"], True, 4),
+        ],
+    )
+    def test_each_cell(self, agents: list[str], hypotension: bool, expected: int) -> None:
+        """Lee 2019: one vasopressor with or without vasopressin is 3; multiple vasopressors
+        excluding vasopressin is 4; hypotension on fluids only is 2."""
+        assert agents_grade(vasopressor_agents=agents, hypotension=hypotension) == expected
+
+    def test_repeated_agent_counts_once(self) -> None:
+        """Norepinephrine written twice is still one vasopressor: grade 3."""
+        assert agents_grade(vasopressor_agents=["norepinephrine", "norepinephrine"]) == 3
+
+    def test_unknown_agent_is_refused(self) -> None:
+        """An agent outside the list is refused, naming the item."""
+        with pytest.raises(InvalidInput, match="'vasopressor_agents'"):
+            calculate_score("crs-astct", {**AGENTS_FEBRILE, "vasopressor_agents": ["noradrenalin"]})
+
+    def test_not_a_list_is_refused(self) -> None:
+        """A bare string is not a list of agents."""
+        with pytest.raises(InvalidInput, match="must be a list"):
+            calculate_score("crs-astct", {**AGENTS_FEBRILE, "vasopressor_agents": "vasopressin"})
+
+    def test_contradicting_count_is_refused(self) -> None:
+        """The older count and the list must agree (2 vs 1 agent)."""
+        with pytest.raises(InvalidInput, match="contradicts"):
+            calculate_score(
+                "crs-astct",
+                {**AGENTS_FEBRILE, "vasopressor_agents": ["vasopressin"], "vasopressors": 2},
+            )
+
+    def test_missing_agents_are_listed(self) -> None:
+        """No vasopressor item at all: 'vasopressor_agents' is missing, grade could reach 4."""
+        items = {k: v for k, v in AGENTS_FEBRILE.items() if k != "vasopressor_agents"}
+        result = calculate_score("crs-astct", items)
+        assert "vasopressor_agents" in result.missing and result.score_range == (1.0, 4.0)
+
+    @pytest.mark.parametrize(("flow", "expected"), [(6, 2), (6.5, 3)])
+    def test_nasal_cannula_graded_by_flow(self, flow: float, expected: int) -> None:
+        """Nasal cannula: <= 6 L/min low flow (2), > 6 L/min high flow (3)."""
+        assert agents_grade(oxygen="nasal_cannula", oxygen_flow_l_per_min=flow) == expected
+
+    def test_nasal_cannula_without_flow_is_not_conclusive(self) -> None:
+        """Without the flow a nasal cannula could be grade 2 or 3: the flow is missing."""
+        result = calculate_score("crs-astct", {**AGENTS_FEBRILE, "oxygen": "nasal_cannula"})
+        assert result.missing == ("oxygen_flow_l_per_min",) and result.score_range == (2.0, 3.0)
+
+    @given(
+        st.lists(
+            st.sampled_from(
+                ["norepinephrine", "epinephrine", "phenylephrine", "dopamine", "vasopressin"]
+            ),
+            max_size=4,
+        )
+    )
+    def test_list_and_older_count_agree(self, agents: list[str]) -> None:
+        """Property: the list gives the grade the older pair (count, vasopressin_only) gives
+        when the second agent is vasopressin, for every list of agents."""
+        unique = list(dict.fromkeys(agents))
+        counted = [a for a in unique if a != "vasopressin"]
+        old = {
+            **{k: v for k, v in AGENTS_FEBRILE.items() if k != "vasopressor_agents"},
+            "vasopressors": len(unique),
+            "vasopressin_only": len(unique) >= 2 and len(counted) < 2,
+            "hypotension": True,
+        }
+        new = {**AGENTS_FEBRILE, "vasopressor_agents": agents, "hypotension": True}
+        assert calculate_score("crs-astct", new).grade == calculate_score("crs-astct", old).grade

@@ -29,6 +29,15 @@ from anakinra_iv.assessment.recommendation import (
 from anakinra_iv.assessment.response import evaluate_condition, evaluate_rule
 from anakinra_iv.assessment.safety import SafetyFlag, calculate_safety_flags
 from anakinra_iv.assessment.scores import calculate_score
+from anakinra_iv.assessment.toxicity import (
+    GradeAt,
+    GradeStatus,
+    ToxicityAssessment,
+    calculate_grades_over_time,
+    create_grade_observations,
+    get_grade_status,
+    read_assessments,
+)
 from anakinra_iv.assessment.trends import Trend, calculate_trend, calculate_trends
 
 __all__ = [
@@ -37,26 +46,33 @@ __all__ = [
     "Analyte",
     "Criterion",
     "Finding",
+    "GradeAt",
+    "GradeStatus",
     "InfusionPeriod",
     "Measurement",
     "Observation",
     "SafetyFlag",
     "ScoreResult",
+    "ToxicityAssessment",
     "Trend",
+    "calculate_grades_over_time",
     "calculate_safety_flags",
     "calculate_score",
     "calculate_trend",
     "calculate_trends",
     "create_advice",
+    "create_grade_observations",
     "create_observation",
     "evaluate_condition",
     "evaluate_rule",
     "get_analyte",
     "get_catalogue",
+    "get_grade_status",
     "get_score_definition",
     "get_value_in",
     "is_stale",
     "list_score_names",
+    "read_assessments",
     "read_measurement",
     "read_observations_csv",
     "read_score_inputs",

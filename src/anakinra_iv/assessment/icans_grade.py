@@ -78,6 +78,8 @@ def _tool(tables: IcansTables, inputs: Inputs) -> tuple[str | None, list[str]]:
             f"CAPD from {cut.below:g} years is for baseline developmental delay "
             f"({cut.source}); otherwise use the ICE score."
         )
+    if given:
+        return given[0], notes
     return ("capd_score" if child else "ice_score"), notes
 
 

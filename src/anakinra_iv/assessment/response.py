@@ -10,8 +10,9 @@ Measures (see :mod:`anakinra_iv.protocol.schema`): ``latest``, ``ratio_to_peak``
 ``ratio_to_nadir``, ``ratio_to_baseline`` (peak, nadir and baseline since the infusion started,
 counting the last value before the start as the pre-treatment baseline),
 ``change_from_previous``, ``slope_per_day``, ``max_over_window``, ``min_over_window``,
-``change_over_window`` (latest minus the first value; values in ``(at - window, at]``; a CRS or
-ICANS grade that has not fallen over the window gives 0 or more), ``consecutive_days`` (the
+``change_over_window`` (latest minus the value in force at ``at - window``, or the first one
+after it; a CRS or ICANS grade that has not fallen over the window gives 0 or more; the other
+window measures read values in ``(at - window, at]``), ``consecutive_days`` (the
 latest value in each of the last ``days`` 24-hour periods ending at the review meets the
 comparison) and ``flag`` (the latest record of a
 clinical finding; a finding never recorded counts as absent, and the result says so).
@@ -218,6 +219,8 @@ def _measure(
         return change, (_label(before), _label(latest))
     assert condition.window is not None
     start = at - get_duration(condition.window)
+    if measure == "change_over_window":
+        return _change_over_window(series, start, unit)
     inside = [o for o in series if o.collected_at > start]
     if not inside:
         return None, ()
@@ -227,11 +230,21 @@ def _measure(
         return max(values), labels
     if measure == "min_over_window":
         return min(values), labels
-    if measure == "change_over_window":
-        if len(values) < 2:
-            return None, labels
-        return round_measure(values[-1] - values[0]), (labels[0], labels[-1])
     return _slope(inside, values), labels
+
+
+def _change_over_window(
+    series: list[Observation], start: datetime, unit: str
+) -> tuple[float | None, tuple[str, ...]]:
+    """Latest minus the value in force at ``start`` (else the first one after it)."""
+    before = [o for o in series if o.collected_at <= start]
+    after = [o for o in series if o.collected_at > start]
+    reference = before[-1] if before else (after[0] if after else None)
+    latest = series[-1]
+    if reference is None or reference is latest:
+        return None, ()
+    change = round_measure(_in(latest, unit) - _in(reference, unit))
+    return change, (_label(reference), _label(latest))
 
 
 def _slope(inside: list[Observation], values: list[float]) -> float | None:

@@ -19,7 +19,7 @@ change_from_previous   latest - the value before it (negative = falling)
 slope_per_day          least-squares slope over ``window`` (per day)
 max_over_window        highest value within ``window`` before the review
 min_over_window        lowest value within ``window`` before the review
-change_over_window     latest - the first value within ``window`` (a grade not falling: >= 0)
+change_over_window     latest - the value at the start of ``window`` (a grade not falling: >= 0)
 consecutive_days       the condition ``op threshold`` held on each of the last ``days`` days
 flag                   a clinical flag recorded true (``analyte`` names the flag)
 =====================  =====================================================================

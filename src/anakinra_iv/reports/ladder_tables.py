@@ -337,6 +337,12 @@ def _monitoring_section(protocol: Protocol, book: FootnoteBook, paths: dict[int,
                 (cite(book, paths, labs.interval), cite(book, paths, labs.stale_after)),
             )
         )
+    for item in protocol.monitoring:
+        every = f" (every {show_value(item.interval)})" if item.interval else ""
+        cites = (cite(book, paths, item),) + (
+            (cite(book, paths, item.interval),) if item.interval else ()
+        )
+        blocks.append(Paragraph(f"{item.text}{every}.", cites))
     if protocol.review_interval is not None:
         blocks.append(
             Paragraph(
