@@ -123,6 +123,7 @@ def test_order_to_stop_in_the_browser(live_ward: tuple[str, int]) -> None:
         )
 
         dr.goto(f"{base}/orders/new?patient_id={patient_id}")
+        dr.get_by_label("Protocol").select_option("adult-mas-civ")
         dr.get_by_label("Step").fill("3")
         expect(dr.locator("#preview")).to_contain_text("50 mg/h")
         shot(dr, "01-order-entry-live-calculation")
