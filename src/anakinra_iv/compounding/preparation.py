@@ -1,8 +1,9 @@
 """Preparing a small dose, the container for the patient's weight, and the fluid and sodium given.
 
 A volume below the protocol's smallest measurable volume (``bag.min_measurable_volume``) is never
-drawn from the 150 mg/mL product: one syringe is first diluted to ``bag.dilution_volume`` (100 mg
-in 10 mL = 10 mg/mL) and the dose drawn from that. Small patients get a small container
+drawn from the 150 mg/mL product: one syringe is first diluted to the first of
+``bag.dilution_volumes`` that makes the draw measurable (100 mg in 10 mL = 10 mg/mL, or in
+100 mL = 1 mg/mL) and the dose drawn from that. Small patients get a small container
 (``bag.volume_by_weight``: a syringe for a syringe driver). The fluid and sodium given with the
 drug each day are counted, and a load above the protocol's limits (``loads``, per kg) is a
 warning on the plan and the label.
@@ -101,25 +102,28 @@ def calculate_draw(protocol: Protocol, dose: Quantity) -> Draw:
     precision = magnitude_in(bag.draw_precision.quantity, "mL")
     exact = (dose / product).to("mL")
     minimum = None if bag.min_measurable_volume is None else bag.min_measurable_volume.quantity
-    if minimum is None or exact >= minimum or bag.dilution_volume is None:
+    if minimum is None or exact >= minimum or not bag.dilution_volumes:
         drawn = Q_(round_to_precision(magnitude_in(exact, "mL"), precision), "mL")
         return Draw(drawn, exact, product, None)
     syringe_dose = bag.syringe_dose.quantity.to("mg")
     syringe_volume = bag.syringe_volume.quantity.to("mL")
-    volume = bag.dilution_volume.quantity.to("mL")
-    diluted = (syringe_dose / volume).to("mg/mL")
-    dilution = Dilution(syringe_dose, syringe_volume, volume - syringe_volume, volume, diluted)
-    exact_diluted = (dose / diluted).to("mL")
-    if exact_diluted < minimum:
-        raise InvalidInput(
-            f"'dose' {format_quantity(dose, 'mg')} is below the smallest measurable volume "
-            f"({format_quantity(minimum, 'mL')}) even diluted to "
-            f"{format_quantity(diluted, 'mg/mL')}",
-            field="dose",
-            value=f"{dose:~P}",
-        )
-    drawn = Q_(round_to_precision(magnitude_in(exact_diluted, "mL"), precision), "mL")
-    return Draw(drawn, exact_diluted, diluted, dilution)
+    diluted = product
+    for value in bag.dilution_volumes:
+        volume = value.quantity.to("mL")
+        diluted = (syringe_dose / volume).to("mg/mL")
+        exact_diluted = (dose / diluted).to("mL")
+        if exact_diluted >= minimum:
+            dilution = Dilution(
+                syringe_dose, syringe_volume, volume - syringe_volume, volume, diluted
+            )
+            drawn = Q_(round_to_precision(magnitude_in(exact_diluted, "mL"), precision), "mL")
+            return Draw(drawn, exact_diluted, diluted, dilution)
+    raise InvalidInput(
+        f"'dose' {format_quantity(dose, 'mg')} is below the smallest measurable volume "
+        f"({format_quantity(minimum, 'mL')}) even diluted to {format_quantity(diluted, 'mg/mL')}",
+        field="dose",
+        value=f"{dose:~P}",
+    )
 
 
 def calculate_loads(

@@ -150,6 +150,11 @@ def get_pump_entry(protocol: Protocol, care_area: str) -> PumpEntry:
     )
 
 
+def _exceeds(value: Quantity, limit: Quantity) -> bool:
+    """``value > limit`` beyond float noise: a rate derived at a limit is at the limit."""
+    return bool(value > limit * (1 + 1e-9))
+
+
 def _close(a: float, b: float, rel: float = _AGREEMENT) -> bool:
     return math.isclose(a, b, rel_tol=rel, abs_tol=1e-9)
 
@@ -252,7 +257,7 @@ def _limit_findings(
                     f"maximum per kg of {format_quantity(entry.per_kg_hard_max, 'mg/kg/h', 3)}",
                 )
             )
-    if rate_mg_per_h.to("mg/h") > entry.absolute_hard_max:
+    if _exceeds(rate_mg_per_h.to("mg/h"), entry.absolute_hard_max):
         findings.append(
             PumpFinding(
                 "hard",
@@ -261,7 +266,7 @@ def _limit_findings(
                 f"{format_quantity(entry.absolute_hard_max, 'mg/h', 2)}",
             )
         )
-    if rate > entry.hard_max:
+    if _exceeds(rate, entry.hard_max):
         findings.append(
             PumpFinding(
                 "hard",
@@ -270,7 +275,7 @@ def _limit_findings(
                 f"maximum of {shown(entry.hard_max)}",
             )
         )
-    elif rate < entry.hard_min:
+    elif _exceeds(entry.hard_min, rate):
         findings.append(
             PumpFinding(
                 "hard",
@@ -279,7 +284,7 @@ def _limit_findings(
                 f"minimum of {shown(entry.hard_min)}",
             )
         )
-    elif entry.soft_max is not None and rate > entry.soft_max:
+    elif entry.soft_max is not None and _exceeds(rate, entry.soft_max):
         findings.append(
             PumpFinding(
                 "soft",
@@ -288,7 +293,7 @@ def _limit_findings(
                 f"maximum of {shown(entry.soft_max)}",
             )
         )
-    elif entry.soft_min is not None and rate < entry.soft_min:
+    elif entry.soft_min is not None and _exceeds(entry.soft_min, rate):
         findings.append(
             PumpFinding(
                 "soft",

@@ -146,7 +146,8 @@ def _choose_step(
         at_or_above = [i for i, d in enumerate(doses, start=1) if d >= sc]
         chosen = at_or_above[0] if at_or_above else count
         text += f" (current SC dose {format_quantity(sc, 'mg/day')})"
-    return chosen, [Reason(f"First step: {text}", regimen.first_step.status, "site")]
+    first = regimen.first_step
+    return chosen, [Reason(f"First step: {text}", first.status, first.source)]
 
 
 def _refuse_fixed_regimen(protocol: Protocol, step: int | None, daily: Quantity | None) -> None:
@@ -300,11 +301,13 @@ def calculate_dose_plan(
 
     chosen_step: int | None = None
     schedule: IntermittentSchedule | None = None
-    interval_source = "site"
+    interval_source = dose_source = "site"
     cap = calculate_dose_cap(protocol, weight)
     if isinstance(regimen, ContinuousRegimen):
         step_count = len(regimen.ladder)
         chosen_step, daily = _continuous_dose(protocol, regimen, patient, step, daily_dose, reasons)
+        if chosen_step is not None:
+            dose_source = regimen.ladder[chosen_step - 1].source
         highest = min(_daily_from_step(protocol, regimen.ladder[-1], weight), cap)
     else:
         step_count = 0
@@ -359,7 +362,7 @@ def calculate_dose_plan(
                 f"Rate = {format_quantity(daily, 'mg/day')} / 24 h = "
                 f"{format_quantity(rate, 'mg/h', 2)}",
                 "derived",
-                reasons[-1].source,
+                dose_source,
             )
         )
     else:

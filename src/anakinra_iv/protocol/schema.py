@@ -279,7 +279,7 @@ class BagStrategy(_Frozen):
     product_concentration: Value
     draw_precision: Value
     min_measurable_volume: Value | None = None
-    dilution_volume: Value | None = None
+    dilution_volumes: tuple[Value, ...] = ()
     rate_display_precision: Value
     diluent_sodium_chloride: Value | None = None
     product_sodium_chloride: Value | None = None
