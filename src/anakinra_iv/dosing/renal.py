@@ -237,6 +237,7 @@ def calculate_renal_adjustment(
     --------
     >>> from anakinra_iv.protocol import get_protocol
     >>> from anakinra_iv.dosing.patient import create_patient
+    >>> from anakinra_iv.units import Q_
     >>> p = create_patient(weight="70 kg", age=60, sex="male", renal_replacement="HD")
     >>> adj = calculate_renal_adjustment(get_protocol("adult-mas-civ"), p, None,
     ...                                  Q_(400, "mg/day"), apply=False)
@@ -282,6 +283,7 @@ def calculate_renal_adjustment(
 def calculate_daily_from_schedule(schedule: IntermittentSchedule) -> Quantity:
     """The daily dose of an intermittent schedule: dose x 24 h / interval.
 
+    >>> from anakinra_iv.units import Q_
     >>> s = IntermittentSchedule(Q_(350, "mg"), Q_(12, "h"), Q_(1, "h"))
     >>> calculate_daily_from_schedule(s).magnitude
     700.0
