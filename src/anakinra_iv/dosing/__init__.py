@@ -1,6 +1,7 @@
 """Dosing: the patient, renal function and the explained dose plan."""
 
 from anakinra_iv.dosing.clearance import (
+    calculate_absolute_clearance,
     calculate_ideal_body_weight,
     describe_missing_renal_input,
     describe_unsteady_creatinine,
@@ -41,6 +42,7 @@ __all__ = [
     "Recommendation",
     "RenalAdjustment",
     "RenalOption",
+    "calculate_absolute_clearance",
     "calculate_creatinine_clearance",
     "calculate_dose_cap",
     "calculate_dose_plan",
