@@ -110,6 +110,27 @@ class TestRestApi:
         assert DECIMAL_HINT in response.text
         assert _count(engine) == before
 
+    @WEB
+    @given(number=AMBIGUOUS)
+    def test_bag_check_body(self, api: Api, engine: Engine, number: str) -> None:
+        """The concentration read off a bag at its second check, '6,0', is refused naming the
+        field; the bag stays unchecked."""
+        order_id = prescribe_step(api.ward)
+        verify(api.ward, order_id)
+        bag = api.post("pharmacist", f"/api/orders/{order_id}/bags", {"syringe_lots": ["L1"]})
+        assert bag.status_code == 201, bag.text
+        bag_id = bag.json()["id"]
+        before = _count(engine)
+        response = api.post(
+            "pharmacist2", f"/api/bags/{bag_id}/check", {"concentration_mg_per_ml": number}
+        )
+        assert response.status_code == 422 and "'concentration_mg_per_ml" in response.text
+        assert DECIMAL_HINT in response.text
+        assert _count(engine) == before
+        assert api.get("pharmacist", f"/api/orders/{order_id}").json()["bags"][0]["status"] == (
+            "prepared"
+        )
+
 
 class TestWebForms:
     @WEB
