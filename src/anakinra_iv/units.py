@@ -5,6 +5,12 @@ this registry, never as bare floats. Text from a person or a file is parsed once
 :func:`parse_quantity`, which names the field in every error. Laboratory units written in UCUM
 (``Cel``, ``10*9/L``, ``[lb_av]``) go through :func:`ucum_to_pint` first.
 
+Every number a person types is read by one function, :func:`read_number`. A decimal comma
+(``"7,5"``) is refused, never read as a thousands separator (that would make 7.5 kg into 75 kg)
+nor guessed as a decimal mark; a comma is accepted only as a complete thousands grouping
+(``"1,200"`` is 1200). A space inside a number (``"1 200 mg"``) is refused as well, so that it is
+never read as a product.
+
 Canonical units inside the package: mass mg, volume mL, time h, body weight kg, dose rate mg/h,
 volume rate mL/h, concentration mg/mL, creatinine clearance mL/min.
 
@@ -33,11 +39,13 @@ from anakinra_iv.errors import InvalidInput, UnitMismatch
 __all__ = [
     "CREATININE_MOLAR_MASS",
     "Q_",
+    "SODIUM_CHLORIDE_MOLAR_MASS",
     "Quantity",
     "create_quantity",
     "format_quantity",
     "magnitude_in",
     "parse_quantity",
+    "read_number",
     "ucum_to_pint",
     "ureg",
 ]
@@ -56,6 +64,9 @@ Quantity: TypeAlias = pint.Quantity[Any]
 
 CREATININE_MOLAR_MASS = Q_(113.12, "g/mol")
 """Molar mass of creatinine (C4H7N3O), so 1 mg/dL = 88.4 umol/L. A chemical constant."""
+
+SODIUM_CHLORIDE_MOLAR_MASS = Q_(58.44, "g/mol")
+"""Molar mass of sodium chloride (NaCl): 9 g/L is 154 mmol/L of sodium. A chemical constant."""
 
 # UCUM codes that pint does not read as they are, mapped to pint expressions. Counts of cells are
 # written in UCUM as powers of ten per volume ("10*9/L"); pint reads them as plain numbers per
@@ -117,7 +128,55 @@ _ALIASES: dict[str, str] = {
     "°F": "degF",
 }
 
-_NUMBER = re.compile(r"^\s*([-+]?(?:\d+(?:[.,]\d+)*|\.\d+)(?:[eE][-+]?\d+)?)\s*(.*?)\s*$")
+_NUMBER = re.compile(r"^\s*([-+]?(?:\d[\d.,]*|[.,]\d[\d.,]*)(?:[eE][-+]?\d+)?)\s*(.*?)\s*$")
+_PLAIN_NUMBER = re.compile(r"^[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?$")
+_GROUPED_NUMBER = re.compile(r"^[-+]?\d{1,3}(?:,\d{3})+(?:\.\d+)?$")
+# A unit that starts with digits is a UCUM power of ten ("10*9/L") or a scale ("1e9 / L"); any
+# other leading digits are the rest of a number written with a space ("1 200 mg").
+_SCALED_UNIT = re.compile(r"^(?:10[*^][-+]?\d+|1e[-+]?\d+)(?![\d.])", re.IGNORECASE)
+
+
+def read_number(text: str, *, field: str) -> float:
+    """Read a number a person typed: the one reader of numbers from text in the package.
+
+    A decimal point is the decimal mark. A comma is accepted only as a thousands separator in
+    complete groups of three digits (``"1,200"``, ``"12,000.5"``); any other comma (``"7,5"``,
+    ``"1,2"``, ``"2,50"``, ``"1,2000"``) is refused with a message that names the field and asks
+    for a decimal point: reading it either way could be a tenfold error. Underscores, spaces
+    inside the number, non-ASCII digits, ``nan`` and ``inf`` are refused too.
+
+    >>> read_number("7.5", field="weight"), read_number("1,200", field="dose")
+    (7.5, 1200.0)
+    >>> read_number("7,5", field="weight")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    anakinra_iv.errors.InvalidInput: 'weight' = '7,5': use a decimal point, not a decimal comma...
+    """
+    shown = text.strip()
+    if _PLAIN_NUMBER.match(shown):
+        value = float(shown)
+    elif _GROUPED_NUMBER.match(shown):
+        value = float(shown.replace(",", ""))
+    elif "," in shown:
+        suggestion = shown.replace(",", ".") if shown.count(",") == 1 else ""
+        if suggestion.startswith((".", "-.", "+.")):
+            suggestion = suggestion.replace(".", "0.", 1)
+        hint = f" ({suggestion})" if suggestion and "." not in shown else ""
+        raise InvalidInput(
+            f"'{field}' = '{shown}': use a decimal point, not a decimal comma{hint}; a comma is "
+            "read only between groups of three digits (1,200)",
+            field=field,
+            value=text,
+        )
+    else:
+        raise InvalidInput(
+            f"'{field}' must be a number written with digits and a decimal point (got '{shown}')",
+            field=field,
+            value=text,
+        )
+    if not math.isfinite(value):
+        raise InvalidInput(f"'{field}' must be a finite number (got '{shown}')", field=field)
+    return value
 
 
 def ucum_to_pint(code: str) -> str:
@@ -216,13 +275,20 @@ def parse_quantity(
                 value=value,
             )
         number_text, unit_text = match.groups()
+        number = read_number(number_text, field=field)
         if not unit_text:
             raise UnitMismatch(
                 f"'{field}' needs a unit, for example '{_example(unit)}' (got '{shown}')",
                 field=field,
                 value=value,
             )
-        number = float(number_text.replace(",", ""))
+        if unit_text[0].isdigit() and not _SCALED_UNIT.match(unit_text):
+            raise InvalidInput(
+                f"'{field}' = '{shown}': a space inside a number is ambiguous; write the number "
+                "without spaces (1200), with a comma between groups of three digits (1,200)",
+                field=field,
+                value=value,
+            )
         factor, parsed_unit = _parse_unit(unit_text, field=field)
         quantity = Q_(number * factor if factor != 1 else number, parsed_unit)
     if not math.isfinite(float(quantity.magnitude)):

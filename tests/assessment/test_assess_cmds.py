@@ -160,7 +160,7 @@ class TestAssess:
         assert {"action", "dose_plan", "reasons", "safety_flags", "next_review_at"} <= set(data)
         assert data["action"] == "escalate" and data["target_step"] == 2
         assert data["dose_plan"]["daily_dose_mg"] == 800
-        assert data["dose_plan"]["rate_mg_per_h"] == pytest.approx(800 / 24)
+        assert data["dose_plan"]["rate_mg_per_h"] == round(800 / 24, 3)  # JSON shows 3 decimals
         assert data["next_review_at"] == "2024-03-03T08:00:00+00:00"
         assert data["reasons"][0]["rule"] == "escalate-no-response"
 
@@ -169,7 +169,7 @@ class TestAssess:
         protocol's renal rule suggests a scaled rate, shown as a flag (not applied)."""
         result = assess(tmp_path, "--format", "json", creatinine="3.0 mg/dL")
         data = json.loads(result.stdout)
-        assert data["dose_plan"]["crcl_ml_per_min"] == pytest.approx(5600 / 216)
+        assert data["dose_plan"]["crcl_ml_per_min"] == round(5600 / 216, 1)  # shown to 0.1
         codes = [f["code"] for f in data["safety_flags"]]
         assert "creatinine-rising" in codes
         assert any(c.startswith("renal-") for c in codes)

@@ -153,3 +153,23 @@ class TestMissing:
         }
         result = calculate_score("hlh-2004", items)
         assert result.met is True and result.conclusive is True
+
+
+class TestTriglyceridesInEitherUnit:
+    @pytest.mark.parametrize(
+        ("text", "met"),
+        [
+            ("265 mg/dL", True),
+            ("264 mg/dL", False),
+            ("3.0 mmol/L", True),
+            ("2.995 mmol/L", True),
+            ("2.99 mmol/L", False),
+        ],
+    )
+    def test_265_mg_per_dl_counts(self, text: str, met: bool) -> None:
+        """Henter 2007 states both 3.0 mmol/L and 265 mg/dL. At 88.5 mg/dL per mmol/L
+        (triolein, fardet-2014) 265 mg/dL is 2.994 mmol/L, which the mmol/L test alone refused;
+        either threshold now counts: 2.995 mmol/L = 265.06 mg/dL counts, 2.99 mmol/L =
+        264.6 mg/dL does not."""
+        result = calculate_score("hlh-2004", NORMAL | {"triglycerides": text})
+        assert met_of(result, "triglycerides") is met

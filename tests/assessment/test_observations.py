@@ -148,6 +148,13 @@ class TestRefusals:
         with pytest.raises(InvalidInput, match=match):
             read_measurement(analyte, text)
 
+    def test_haemoglobin_unit_slip_is_refused(self) -> None:
+        """'13 mg/dL' is 0.013 g/dL (a unit slip for 13 g/dL), below the plausible 1 g/dL
+        (analytes.yaml, site-decision): refused naming the observation; 13 g/dL is read."""
+        with pytest.raises(InvalidInput, match="'hemoglobin' = 13 mg/dL is outside"):
+            read_measurement("hemoglobin", "13 mg/dL")
+        assert read_measurement("hemoglobin", "13 g/dL").magnitude == 13
+
     def test_zero_counts_are_possible(self) -> None:
         """An ANC of 0 (agranulocytosis) is a real result, not refused."""
         assert read_measurement("anc", "0 10*9/L").magnitude == 0.0

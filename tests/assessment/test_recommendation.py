@@ -171,6 +171,47 @@ class TestNeutropeniaHold:
         assert hold.safety_flags[0].severity == "critical"
 
 
+class TestNeutropeniaAtBaselineIsTheDisease:
+    """HLH-2004 counts cytopenia as a criterion (henter-2007); the PRECISE/TRIPS stop rule is a
+    *new* ANC < 1.0 x 10^9/L on two consecutive days (precise-trips-2023)."""
+
+    PRESENTED_NEUTROPENIC = """
+        0  10000  200  39.5  0.6  0.9 | start
+        1  12000  220  39.1  0.5  0.9 | escalate 2
+        2  12500  230  38.9  0.5  0.9 | escalate 3
+    """
+
+    def test_neutropenia_hold_does_not_fire_on_the_disease(self, protocol: Protocol) -> None:
+        """ANC 0.6 before the first infusion and 0.5 after: never a hold; the low ANC is reported
+        as disease activity, not as a reason to hold (it advised HOLD before the start)."""
+        advice = run(protocol, self.PRESENTED_NEUTROPENIC)
+        assert [a.action for a in advice] == ["start", "escalate", "escalate"]
+        for a in advice:
+            codes = [f.code for f in a.safety_flags]
+            assert "baseline-hold-neutropenia" in codes
+            assert "approaching-hold-neutropenia" not in codes
+            assert not any(f.severity == "critical" for f in a.safety_flags)
+
+    def test_before_the_start_a_low_anc_never_holds(self, protocol: Protocol) -> None:
+        """Two days of ANC 0.5 before any infusion (step None): start, not hold."""
+        observations = [
+            create_observation("anc", "0.5 10*9/L", collected_at=DAY0 + timedelta(days=d, hours=6))
+            for d in (0, 1)
+        ]
+        advice = create_advice(
+            protocol, observations, step=None, at=DAY0 + timedelta(days=1, hours=8)
+        )
+        assert advice.action == "start"
+        assert any(f.code == "baseline-hold-neutropenia" for f in advice.safety_flags)
+
+    def test_a_new_fall_after_the_start_still_holds(self, protocol: Protocol) -> None:
+        """Baseline ANC 3.0, then 0.9 and 0.8 on two consecutive days after the start: hold
+        (the TIMELINE of TestNeutropeniaHold with the infusion started on day 0)."""
+        advice = run(protocol, TestNeutropeniaHold.TIMELINE)
+        assert advice[2].action == "hold"
+        assert not any(f.code == "baseline-hold-neutropenia" for f in advice[2].safety_flags)
+
+
 class TestRenalDecline:
     TIMELINE = """
         0  10000  200  39.5  4.0  0.9 | start

@@ -63,7 +63,9 @@ def _with(args: list[str], option: str, value: str | None) -> list[str]:
 
 class TestPlanJson:
     def test_contract_keys_and_values(self) -> None:
-        """Step 3: 1200 mg/day, 50 mg/h, 600 mg bag in 100 mL, BUD 12 h after preparation."""
+        """Step 3: 1200 mg/day, 50 mg/h, 600 mg bag in 100 mL; kept cold until hung, BUD 24 h
+        after preparation (USP 797 Category 1 refrigerated), start by BUD - 12 h hang. JSON numbers
+        carry their display precision (CrCl 0.1 mL/min, mL/h three decimals)."""
         result = runner.invoke(
             app,
             [
@@ -81,17 +83,18 @@ class TestPlanJson:
         assert data.keys() >= PLAN_KEYS
         assert data["bag"].keys() >= BAG_KEYS
         assert data["protocol_id"] == "adult-mas-civ" and data["protocol_version"] == "1"
-        assert data["crcl_ml_per_min"] == pytest.approx(6020 / 72 * 0.85)
+        assert data["crcl_ml_per_min"] == round(6020 / 72 * 0.85, 1)
         assert data["loading_dose_mg"] == 100
         assert data["daily_dose_mg"] == 1200 and data["rate_mg_per_h"] == pytest.approx(50)
-        assert data["dose_mg_per_kg_per_day"] == pytest.approx(1200 / 70)
+        assert data["dose_mg_per_kg_per_day"] == round(1200 / 70, 3)
         assert data["limit_status"] == "within"
         bag = data["bag"]
         assert bag["syringes"] == 6 and bag["drug_volume_ml"] == 4.0
         assert bag["final_volume_ml"] == 100 and bag["concentration_mg_per_ml"] == pytest.approx(6)
-        assert bag["rate_ml_per_h"] == pytest.approx(100 / 12) and bag["hang_time_h"] == 12
-        assert bag["waste_mg"] == pytest.approx(0)
-        assert bag["beyond_use"] == "2026-01-05T20:00:00+00:00"
+        assert bag["rate_ml_per_h"] == round(100 / 12, 3) and bag["hang_time_h"] == 12
+        assert bag["waste_mg"] == 0
+        assert bag["beyond_use"] == "2026-01-06T08:00:00+00:00"
+        assert bag["start_by"] == "2026-01-05T20:00:00+00:00"
         assert all({"text", "status", "source"} == r.keys() for r in data["reasons"])
 
     def test_pump_programme_and_label(self) -> None:
@@ -117,7 +120,7 @@ class TestPlanJson:
         assert result.exit_code == 0, result.stderr
         data = json.loads(result.stdout)
         assert data["limit_status"] == "above_soft"
-        assert data["rate_mg_per_h"] == pytest.approx(2000 / 24)
+        assert data["rate_mg_per_h"] == round(2000 / 24, 3)
 
     def test_text_output_states_the_intended_use(self) -> None:
         """The text plan carries the disclaimer and the bag recipe."""

@@ -35,7 +35,8 @@ def _with_bag(**changes: object) -> Protocol:
 class TestWorkedBags:
     def test_1200_mg_per_day(self) -> None:
         """12 h of 50 mg/h = 600 mg = 6 syringes = 4.00 mL; 600 mg / 100 mL = 6 mg/mL;
-        100 mL / 12 h = 8.33 mL/h (shown 8.3); BUD = preparation + 12 h."""
+        100 mL / 12 h = 8.33 mL/h (shown 8.3); kept cold until hung, BUD = preparation + 24 h
+        (USP 797 Category 1 refrigerated) and start by BUD - 12 h hang = preparation + 12 h."""
         bag = _bag_for(1200)
         assert bag.dose.magnitude == pytest.approx(600)
         assert bag.syringes == 6
@@ -47,7 +48,8 @@ class TestWorkedBags:
         assert bag.rate_ml_per_h.magnitude == pytest.approx(100 / 12)
         assert bag.rate_ml_per_h_display == "8.3 mL/h"
         assert bag.bags_per_24h == 2
-        assert bag.beyond_use == AT + timedelta(hours=12)
+        assert bag.beyond_use == AT + timedelta(hours=24)
+        assert bag.start_by == AT + timedelta(hours=12)
 
     def test_500_mg_per_day_wastes_part_of_a_syringe(self) -> None:
         """250 mg: 3 syringes (300 mg), waste 50 mg; 250 / 150 = 1.667 -> 1.67 mL."""
@@ -130,6 +132,7 @@ def test_bag_invariants(weight: float, daily: float) -> None:
     """mg/h = mL/h x mg/mL; syringes x 100 mg >= dose > (syringes - 1) x 100 mg; the bag's
     contents add up to its label; volumes balance; rate never above 100 mg/h."""
     patient = create_patient(weight=f"{weight} kg", age=50, sex="male")
+    daily = min(daily, 48 * weight)  # the per-kg hard maximum of light adults
     plan = calculate_dose_plan(ADULT, patient, daily_dose=Q_(daily, "mg/day"), override_reason="t")
     bag = calculate_bag(ADULT, plan, prepared_at=AT)
     mg_h = bag.rate_mg_per_h.to("mg/h").magnitude

@@ -29,13 +29,16 @@ def _label(protocol_id: str, weight: str, step: int | None = None) -> str:
 
 
 def test_adult_label_content() -> None:
-    """Patient twice identified; lowercase generic; dose, volume, concentration, both rates, BUD."""
+    """Patient twice identified; lowercase generic; dose, volume, concentration, both rates, BUD
+    (refrigerated until hung: preparation + 24 h, USP 797 Category 1) and START BY (BUD - 12 h
+    hang = preparation + 12 h), handling from the Kineret label."""
     text = _label("adult-mas-civ", "70 kg", step=5)
     assert "PATIENT: DOE, Jane   MRN: 00123   DOB: 1971-03-02" in text
     assert "anakinra 1,000 mg in 0.9% sodium chloride - final volume 100 mL" in text
     assert "Concentration: 10 mg/mL" in text
     assert "DOSE RATE: 83.33 mg/h   PUMP RATE: 8.3 mL/h" in text
-    assert "BEYOND USE: 2026-01-05 20:00 UTC" in text
+    assert "START BY: 2026-01-05 20:00 UTC   BEYOND USE: 2026-01-06 08:00 UTC" in text
+    assert "Handling: Protect from light; do not shake; do not freeze" in text
     assert "Prepared by: AB" in text
     assert "Kineret" not in text and "Anakinra" not in text
 

@@ -111,7 +111,9 @@ class TestLimits:
     def test_no_input_yields_a_rate_above_the_hard_maximum(
         self, weight: float, age: float, creatinine: float, sex: str, dose: float
     ) -> None:
-        """Whatever the patient and dose asked for, the plan's rate is at most 100 mg/h."""
+        """Whatever the patient and dose asked for, the plan's rate is at most 100 mg/h and
+        the daily dose at most 48 mg/kg/day (the per-kg maximum, 2 mg/kg/h of the sepsis
+        trials)."""
         patient = create_patient(
             weight=f"{weight} kg", age=age, sex=sex, creatinine=f"{creatinine} mg/dL"
         )
@@ -120,9 +122,10 @@ class TestLimits:
                 ADULT, patient, daily_dose=Q_(dose, "mg/day"), override_reason="test"
             )
         except DoseLimitExceeded:
-            assert dose > 2400 or dose < 100
+            assert dose > min(2400, 48 * weight) or dose < 100
             return
         assert plan.rate.to("mg/h").magnitude <= 100 + 1e-9
+        assert plan.dose_per_kg_per_day.to("mg/kg/day").magnitude <= 48 * (1 + 1e-9)
 
 
 class TestWeightBased:

@@ -31,7 +31,8 @@ def _table(document: Document, caption_start: str) -> Table:
 
 def test_compounding_table_matches_hand_calculation() -> None:
     """Step 3: 1,200 mg/day x 12 h = 600 mg = 6 syringes of 100 mg; 600 / 150 = 4.00 mL;
-    600 mg / 100 mL = 6 mg/mL; 100 mL / 12 h = 8.3 mL/h; BUD 12 h (USP 797)."""
+    600 mg / 100 mL = 6 mg/mL; 100 mL / 12 h = 8.3 mL/h; kept cold until hung, BUD 24 h
+    (USP 797 Category 1 refrigerated)."""
     sheet = create_protocol_documents(ADULT)[1]
     rows = _table(sheet, "Bag for each step").rows
     row = [cell.text for cell in rows[2]]
@@ -46,7 +47,7 @@ def test_compounding_table_matches_hand_calculation() -> None:
         "100 mL",
         "6 mg/mL",
         "8.3 mL/h",
-        "12 h after preparation",
+        "24 h after preparation",
     ]
     assert [r[0].text for r in rows] == ["1", "2", "3", "4", "5 (reason)", "6 (reason)"]
 

@@ -27,14 +27,15 @@ def _request(**changes: object) -> PlanRequest:
 
 
 def test_a_reused_plan_gives_each_bag_its_own_beyond_use_time() -> None:
-    """Step 3 is 50 mg/h; a 12 h bag holds 50 x 12 = 600 mg and is used by preparation + 12 h,
-    for each preparation time although the plan is calculated once."""
+    """Step 3 is 50 mg/h; a 12 h bag holds 50 x 12 = 600 mg and, kept cold until hung, is used by
+    preparation + 24 h (USP 797 Category 1 refrigerated), for each preparation time although the
+    plan is calculated once."""
     calculator = CoreCalculator()
     first = calculator.calculate_bag(_request(), prepared_at=AT)
     later = calculator.calculate_bag(_request(), prepared_at=AT + timedelta(hours=1))
     assert first.drug_amount.to("mg").magnitude == pytest.approx(600)
-    assert first.beyond_use == AT + timedelta(hours=12)
-    assert later.beyond_use == AT + timedelta(hours=13)
+    assert first.beyond_use == AT + timedelta(hours=24)
+    assert later.beyond_use == AT + timedelta(hours=25)
 
 
 def test_a_request_naming_the_version_reuses_the_plan_of_the_latest() -> None:

@@ -85,22 +85,39 @@ class ItemSpec(_Frozen):
 
 
 class Test(_Frozen):
-    """One item compared with a condition (``when``), in ``unit`` for numeric items."""
+    """One item compared with a condition (``when``), in ``unit`` for numeric items.
+
+    ``or_when`` in ``or_unit`` is an alternative the source states beside the first (HLH-2004
+    writes hypertriglyceridaemia as >= 3.0 mmol/L and >= 265 mg/dL, which are not the same
+    number): the test is met when either is.
+    """
 
     item: str
     when: str
     unit: str | None = None
     points: float | None = None
     infant_when: str | None = None
+    or_when: str | None = None
+    or_unit: str | None = None
 
     @model_validator(mode="after")
     def _readable(self) -> Test:
         parse_condition(self.when)
         if self.infant_when is not None:
             parse_condition(self.infant_when)
-        if self.unit is not None:
-            ureg.parse_expression(ucum_to_pint(self.unit))
+        for unit in (self.unit, self.or_unit):
+            if unit is not None:
+                ureg.parse_expression(ucum_to_pint(unit))
+        if (self.or_when is None) != (self.or_unit is None):
+            raise ValueError(f"test on '{self.item}': or_when and or_unit go together")
+        if self.or_when is not None:
+            parse_condition(self.or_when)
         return self
+
+    @property
+    def or_bounds(self) -> tuple[Bound, ...] | None:
+        """The parsed alternative condition, or None."""
+        return parse_condition(self.or_when) if self.or_when else None
 
     @property
     def bounds(self) -> tuple[Bound, ...]:

@@ -83,6 +83,12 @@ def _criterion(
             outcome = _judge_by_laboratory(test, outcome, inputs)
         when = test.infant_when if infant and test.infant_when else test.when
         note = outcome.note or f"met when {when}" + (f" {test.unit}" if test.unit else "")
+        if test.or_bounds is not None and outcome.met is False:
+            alternative = evaluate_test(test.item, test.or_unit, test.or_bounds, inputs)
+            if alternative.met is True:
+                outcome = alternative
+        if test.or_when is not None and not outcome.note:
+            note = f"met when {test.when} {test.unit} or {test.or_when} {test.or_unit}"
         parts.append(
             Criterion(
                 test.item,

@@ -34,7 +34,15 @@ from anakinra_iv.assessment.catalogue import (
     split_annotation,
 )
 from anakinra_iv.errors import InvalidInput, UnitMismatch
-from anakinra_iv.units import Q_, Quantity, magnitude_in, parse_quantity, ucum_to_pint, ureg
+from anakinra_iv.units import (
+    Q_,
+    Quantity,
+    magnitude_in,
+    parse_quantity,
+    read_number,
+    ucum_to_pint,
+    ureg,
+)
 
 _KNOWN_UCUM = ("10*9/L", "10*3/uL", "10*6/uL", "10*12/L")
 
@@ -183,9 +191,11 @@ def read_measurement(
     else:
         text = str(value).strip()
         number, unit_text = _split_number_and_unit(text)
-        if not unit_text and entry.unit == "1":  # a score or grade: its unit is "1"
+        if entry.unit == "1" and unit_text in ("", "1"):  # a score or grade: its unit is "1"
             unit_text = "1"
-        parsed_from = f"{number} {split_annotation(unit_text)[0]}".strip()
+            parsed_from = Q_(read_number(number, field=name), "dimensionless")
+        else:
+            parsed_from = f"{number} {split_annotation(unit_text)[0]}".strip()
     entry = _choose_analyte(entry.name, unit_text, name)
     molar = entry.molar_mass.quantity if entry.molar_mass else None
     try:

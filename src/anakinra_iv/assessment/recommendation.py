@@ -243,7 +243,14 @@ def create_advice(
     flags: list[SafetyFlag] = []
     chosen: Rule | None = None
     for rule in protocol.rules:
-        result = evaluate_rule(rule, observations, findings, at=at, since=ctx.infusion_started_at)
+        result = evaluate_rule(
+            rule,
+            observations,
+            findings,
+            at=at,
+            since=ctx.infusion_started_at,
+            started=step is not None,
+        )
         results.append(result)
         if not _applies(rule, step):
             continue

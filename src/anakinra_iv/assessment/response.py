@@ -16,6 +16,12 @@ window measures read values in ``(at - window, at]``), ``consecutive_days`` (the
 latest value in each of the last ``days`` 24-hour periods ending at the review meets the
 comparison) and ``flag`` (the latest record of a
 clinical finding; a finding never recorded counts as absent, and the result says so).
+
+A condition marked ``new_since_start`` holds only for a change since the infusion started: when
+the baseline (the last value before the first infusion; without an infusion history, the first
+value known) already meets the comparison, the condition does not hold and the result says the
+value was present at baseline (disease activity, not a reaction to treatment). Before the
+infusion starts it never holds.
 """
 
 from __future__ import annotations
@@ -81,6 +87,8 @@ class ConditionResult:
     met: bool | None
     used: tuple[str, ...] = ()
     note: str = ""
+    at_baseline: bool = False
+    baseline: str = ""
 
     def describe(self) -> str:
         """``ferritin ratio_to_peak 0.6 <= 0.75``, for a reason line."""
@@ -140,6 +148,7 @@ def _flag(condition: Condition, findings: Sequence[Finding], at: datetime) -> Co
 def _consecutive(
     condition: Condition, series: list[Observation], at: datetime, unit: str, threshold: float
 ) -> tuple[bool | None, float | None, tuple[str, ...]]:
+    """Whether the comparison held on each of the last ``days`` 24-hour periods."""
     assert condition.days is not None
     days = round(magnitude_in(condition.days.quantity, "day"))
     day = timedelta(days=1)
@@ -163,6 +172,38 @@ def _consecutive(
     return True, latest_value, tuple(used)
 
 
+def _baseline(
+    series: list[Observation], since: datetime | None
+) -> tuple[Observation | None, list[Observation]]:
+    """The baseline value and the values after it: the last value before ``since``, or without
+    an infusion start the first value known."""
+    if since is None:
+        return (series[0], series[1:]) if series else (None, [])
+    before = [o for o in series if o.collected_at < since]
+    after = [o for o in series if o.collected_at >= since]
+    return (before[-1] if before else None), after
+
+
+def _not_new(
+    condition: Condition, baseline: Observation, unit: str, threshold: float
+) -> ConditionResult:
+    value = _in(baseline, unit)
+    return ConditionResult(
+        condition.analyte,
+        condition.measure,
+        condition.op,
+        threshold,
+        unit,
+        value,
+        False,
+        (_label(baseline),),
+        f"{condition.analyte} {value:g} {unit} {condition.op} {threshold:g} already at "
+        "baseline (before the first infusion): disease activity, not a new change",
+        at_baseline=True,
+        baseline=_label(baseline),
+    )
+
+
 def evaluate_condition(
     condition: Condition,
     observations: Sequence[Observation],
@@ -170,10 +211,13 @@ def evaluate_condition(
     *,
     at: datetime,
     since: datetime | None = None,
+    started: bool | None = None,
 ) -> ConditionResult:
     """Evaluate one condition with the data available at ``at``.
 
-    ``since`` (the infusion start) bounds the peak, nadir and baseline.
+    ``since`` (the infusion start) bounds the peak, nadir and baseline. ``started`` False says
+    the infusion has not started (a ``new_since_start`` condition then cannot hold); None means
+    unknown.
     """
     if condition.measure == "flag":
         return _flag(condition, findings, at)
@@ -183,6 +227,25 @@ def evaluate_condition(
     value: float | None = None
     used: tuple[str, ...] = ()
     met: bool | None = None
+    if condition.new_since_start:
+        baseline, after = _baseline(series, since)
+        if baseline is not None and is_condition_met(
+            _in(baseline, unit), ((condition.op, threshold),)
+        ):
+            return _not_new(condition, baseline, unit, threshold)
+        if started is False:
+            return ConditionResult(
+                condition.analyte,
+                condition.measure,
+                condition.op,
+                threshold,
+                unit,
+                None,
+                False,
+                (),
+                "the infusion has not started: every value is baseline",
+            )
+        series = after
     if condition.measure == "consecutive_days":
         met, value, used = _consecutive(condition, series, at, unit, threshold)
     elif series:
@@ -266,6 +329,7 @@ def evaluate_rule(
     *,
     at: datetime,
     since: datetime | None = None,
+    started: bool | None = None,
 ) -> RuleResult:
     """Whether the rule's ``all`` and ``any`` conditions hold at ``at`` (None: undecided).
 
@@ -273,10 +337,12 @@ def evaluate_rule(
     are applied by the recommendation, not here.
     """
     alls = tuple(
-        evaluate_condition(c, observations, findings, at=at, since=since) for c in rule.all
+        evaluate_condition(c, observations, findings, at=at, since=since, started=started)
+        for c in rule.all
     )
     anys = tuple(
-        evaluate_condition(c, observations, findings, at=at, since=since) for c in rule.any
+        evaluate_condition(c, observations, findings, at=at, since=since, started=started)
+        for c in rule.any
     )
     all_state: bool | None = True
     if any(r.met is False for r in alls):

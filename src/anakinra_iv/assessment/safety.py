@@ -112,6 +112,32 @@ def _lab_flags(
     return flags
 
 
+def _at_baseline(results: Sequence[RuleResult]) -> list[SafetyFlag]:
+    """Hold and stop rules about a new change whose value was already there at baseline: the
+    disease, reported as such (not as a reason to hold)."""
+    flags: list[SafetyFlag] = []
+    for result in results:
+        rule = result.rule
+        if rule.action not in ("hold", "stop"):
+            continue
+        for c in result.conditions:
+            if c.at_baseline:
+                flags.append(
+                    SafetyFlag(
+                        f"baseline-{rule.id}",
+                        "info",
+                        f"{c.analyte} {c.value:g} {c.unit} {c.op} {c.threshold:g} before the "
+                        "first infusion: disease activity (HLH-2004 counts cytopenias as a "
+                        f"criterion), not a reason to {rule.action}; '{rule.text}' applies to a "
+                        "new change after the start",
+                        rule.status,
+                        rule.source,
+                        c.used,
+                    )
+                )
+    return flags
+
+
 def _approaching(results: Sequence[RuleResult], fired: str | None) -> list[SafetyFlag]:
     """Hold and stop rules counting consecutive days whose latest day already meets them."""
     flags: list[SafetyFlag] = []
@@ -120,6 +146,8 @@ def _approaching(results: Sequence[RuleResult], fired: str | None) -> list[Safet
         if rule.action not in ("hold", "stop") or rule.id == fired:
             continue
         for c in result.conditions:
+            if c.at_baseline:
+                continue
             if c.measure == "consecutive_days" and c.met is not True and c.value is not None:
                 condition = next(x for x in rule.all + rule.any if x.analyte == c.analyte)
                 assert condition.threshold is not None
@@ -172,5 +200,6 @@ def calculate_safety_flags(
                     tuple(u for h in met for u in h.used),
                 )
             )
+    flags += _at_baseline(rule_results)
     flags += _approaching(rule_results, fired)
     return tuple(flags)

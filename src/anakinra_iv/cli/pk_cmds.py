@@ -48,7 +48,7 @@ from anakinra_iv.pk import (
 )
 from anakinra_iv.pk.describe import describe_model, format_model
 from anakinra_iv.pk.routes import RouteComparison
-from anakinra_iv.units import parse_quantity
+from anakinra_iv.units import parse_quantity, read_number
 
 __all__ = ["register"]
 
@@ -68,12 +68,7 @@ def _pairs(items: list[str] | None, what: str) -> dict[str, float]:
             raise InvalidInput(
                 f"--{what} must look like KEY=VALUE (got '{item}')", field=what, value=item
             )
-        try:
-            values[key.strip().upper()] = float(value)
-        except ValueError:
-            raise InvalidInput(
-                f"--{what} {key.strip()}: '{value}' is not a number", field=what, value=item
-            ) from None
+        values[key.strip().upper()] = read_number(value, field=f"{what} {key.strip()}")
     return values
 
 
@@ -81,8 +76,8 @@ def _crcl(text: str | None) -> str | None:
     if text is None:
         return None
     try:
-        return f"{float(text)} mL/min"
-    except ValueError:
+        return f"{read_number(text, field='crcl')} mL/min"
+    except InvalidInput:
         return text
 
 
@@ -131,7 +126,14 @@ def simulate(
     hours: Annotated[float, typer.Option(help="Regimen: simulated hours.")] = 96.0,
     step: Annotated[float, typer.Option(help="Regimen: output step, hours.")] = 0.25,
     renal: Annotated[
-        str | None, typer.Option(help="Renal function option: R1 (default), R2, R2-IV.")
+        str | None,
+        typer.Option(
+            help="Renal function option: R1, R2, R2-IV (default: the model's; R2-IV "
+            "for a regimen given only IV)."
+        ),
+    ] = None,
+    age: Annotated[
+        float | None, typer.Option(help="Age in years, checked against the model's range.")
     ] = None,
     output: Annotated[
         Path | None, typer.Option(help="Write here instead of standard output.")
@@ -178,6 +180,7 @@ def simulate(
                 step=step,
                 covariates=covariates,
                 renal=renal,
+                age=age,
             ).rows()
         text = _table(rows, output_format)
     _write(text, output)
@@ -246,7 +249,13 @@ def compare_routes_command(
     crcl: Annotated[str | None, typer.Option(help="Creatinine clearance, mL/min.")] = None,
     model: Annotated[str, typer.Option(help="Model with IV and SC routes.")] = "anakinra-adult",
     days: Annotated[int, typer.Option(help="Days simulated; metrics over the last 24 h.")] = 3,
-    renal: Annotated[str | None, typer.Option(help="Renal option: R1, R2, R2-IV.")] = None,
+    renal: Annotated[
+        str | None,
+        typer.Option(help="Renal option: R1, R2, R2-IV (default: the model's IV-derived one)."),
+    ] = None,
+    age: Annotated[
+        float | None, typer.Option(help="Age in years, checked against the model's range.")
+    ] = None,
     interruption_rate: Annotated[
         str | None,
         typer.Option(
@@ -267,14 +276,25 @@ def compare_routes_command(
         if out.suffix.lower() not in (".png", ".svg"):
             raise InvalidInput(f"--out must end in .png or .svg (got '{out.name}')", field="out")
         comparison = compare_routes(
-            daily_dose, weight=weight, crcl=_crcl(crcl), model=model, days=days, renal=renal
+            daily_dose,
+            weight=weight,
+            crcl=_crcl(crcl),
+            model=model,
+            days=days,
+            renal=renal,
+            age=age,
         )
         interruptions = None
         if interruption_rate is not None:
             interruptions = compare_interruptions(
-                interruption_rate, weight=weight, crcl=_crcl(crcl), model=model, renal=renal
+                interruption_rate,
+                weight=weight,
+                crcl=_crcl(crcl),
+                model=model,
+                renal=renal,
+                age=age,
             )
-        clearance = calculate_typical_clearance(model, weight, _crcl(crcl), renal=renal)
+        clearance = calculate_typical_clearance(model, weight, _crcl(crcl), renal=renal, route="iv")
     written = plot_comparison(comparison, out)
     if interruptions is not None:
         written += plot_comparison(

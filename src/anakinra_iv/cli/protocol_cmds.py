@@ -25,6 +25,7 @@ from anakinra_iv.compounding import (
 from anakinra_iv.dosing import calculate_dose_plan, create_patient, parse_daily_dose
 from anakinra_iv.errors import AnakinraError, InvalidInput, list_problems
 from anakinra_iv.protocol import Protocol, get_protocol, list_protocols, read_protocol_file
+from anakinra_iv.units import Q_, format_quantity
 
 __all__ = ["register"]
 
@@ -171,6 +172,28 @@ def plan_command(
     daily_dose: Annotated[str | None, typer.Option("--daily-dose")] = None,
     override_reason: Annotated[str | None, typer.Option("--override-reason")] = None,
     apply_renal: Annotated[bool, typer.Option("--apply-renal-adjustment")] = False,
+    renal_option: Annotated[
+        str | None,
+        typer.Option(
+            "--renal-option",
+            help="Intermittent regimens: 'dose' (each dose scaled) or 'interval' (the label's "
+            "every-other-day rule); default from the protocol.",
+        ),
+    ] = None,
+    running: Annotated[
+        bool,
+        typer.Option(
+            "--running", help="The infusion is already running (a dose change): no loading dose."
+        ),
+    ] = False,
+    baseline_creatinine: Annotated[
+        str | None,
+        typer.Option("--baseline-creatinine", help="Lowest creatinine of the last 7 days."),
+    ] = None,
+    creatinine_48h_ago: Annotated[
+        str | None,
+        typer.Option("--creatinine-48h-ago", help="Lowest creatinine of the 48 h before."),
+    ] = None,
     prepared_at: Annotated[str | None, typer.Option("--prepared-at")] = None,
     care_area: Annotated[str | None, typer.Option("--care-area")] = None,
     patient_name: Annotated[str, typer.Option("--patient-name")] = "",
@@ -198,6 +221,8 @@ def plan_command(
             height=height,
             renal_replacement=renal_replacement,
             current_sc_daily_dose=sc_dose,
+            baseline_creatinine=baseline_creatinine,
+            creatinine_48h_ago=creatinine_48h_ago,
         )
     except AnakinraError as e:
         problems += list_problems(e)
@@ -224,6 +249,8 @@ def plan_command(
             daily_dose=dose,
             override_reason=override_reason,
             apply_renal_adjustment=apply_renal,
+            renal_option=renal_option,
+            starting=not running,
         )
         bag = calculate_bag(chosen, plan, prepared_at=moment)
         pump = get_pump_entry(chosen, care_area or chosen.pump.care_areas[0])
@@ -235,25 +262,46 @@ def plan_command(
     _print_plan_text(chosen, summary)
 
 
+def _shown(value: float | None, unit: str, decimals: int = 2) -> str:
+    """A number of the plan's JSON as ISMP text: no trailing zero, a leading zero, a unit."""
+    return "-" if value is None else format_quantity(Q_(value, unit), unit, decimals)
+
+
 def _print_plan_text(protocol: Protocol, s: dict[str, Any]) -> None:
     console = _console()
     console.print(f"[bold]{protocol.title}[/bold] ({s['protocol_id']} v{s['protocol_version']})")
     console.print(f"[italic]{DISCLAIMER}[/italic]")
     lines = []
     if s["crcl_ml_per_min"] is not None:
-        lines.append(f"CrCl: {s['crcl_ml_per_min']:.1f} mL/min ({s['crcl_method']})")
+        per = "/1.73 m2" if s["crcl_per_1_73_m2"] else ""
+        lines.append(f"CrCl: {_shown(s['crcl_ml_per_min'], 'mL/min', 1)}{per} ({s['crcl_method']})")
     if s["loading_dose_mg"] is not None:
-        lines.append(f"Loading dose: {s['loading_dose_mg']:g} mg IV")
+        lines.append(f"Loading dose: {_shown(s['loading_dose_mg'], 'mg')} IV")
     step = f"step {s['step']} of {s['step_count']}: " if s["step"] else ""
     lines.append(
-        f"Daily dose: {step}{s['daily_dose_mg']:,.0f} mg/day "
-        f"({s['dose_mg_per_kg_per_day']:.2f} mg/kg/day)"
+        f"Daily dose: {step}{_shown(s['daily_dose_mg'], 'mg/day', 0)} "
+        f"({_shown(s['dose_mg_per_kg_per_day'], 'mg/kg/day')})"
     )
-    lines.append(f"Dose rate: {s['rate_mg_per_h']:.2f} mg/h   limits: {s['limit_status']}")
+    intermittent = s["intermittent"]
+    if intermittent is not None:
+        lines.append(
+            f"Each dose: {_shown(intermittent['dose_mg'], 'mg')} every "
+            f"{_shown(intermittent['interval_h'], 'h')}, over "
+            f"{_shown(intermittent['infusion_duration_h'], 'h')}"
+        )
+    lines.append(f"Dose rate: {_shown(s['rate_mg_per_h'], 'mg/h')}   limits: {s['limit_status']}")
+    renal = s["renal_adjustment"]
+    if renal is not None:
+        lines.append(
+            f"Renal ({renal['category']}): {'applied' if renal['applied'] else 'suggested'} "
+            f"option '{renal['option']}'"
+        )
+        for option in renal["options"]:
+            lines.append(f"  - {option['option']}: {option['text']}")
     if s["next_step_up_mg_per_day"] is not None:
-        lines.append(f"Next step up: {s['next_step_up_mg_per_day']:,.0f} mg/day")
+        lines.append(f"Next step up: {_shown(s['next_step_up_mg_per_day'], 'mg/day', 0)}")
     if s["next_step_down_mg_per_day"] is not None:
-        lines.append(f"Next step down: {s['next_step_down_mg_per_day']:,.0f} mg/day")
+        lines.append(f"Next step down: {_shown(s['next_step_down_mg_per_day'], 'mg/day', 0)}")
     if s["transition"]:
         lines.append(f"Transition: {s['transition']}")
     for line in lines:
@@ -262,14 +310,27 @@ def _print_plan_text(protocol: Protocol, s: dict[str, Any]) -> None:
     console.print("\n[bold]Bag recipe[/bold]")
     for i, text in enumerate(bag["steps"], start=1):
         console.print(f"  {i}. {text}")
-    console.print(f"  Bags per 24 h: {bag['bags_per_24h']:g}; beyond use: {bag['beyond_use']}")
+    console.print(
+        f"  Per 24 h: {bag['bags_per_24h']:g} {bag['container']}(s); start by "
+        f"{bag['start_by']}; beyond use: {bag['beyond_use']}"
+    )
+    console.print(
+        f"  Fluid with the drug: {_shown(bag['fluid_ml_per_day'], 'mL/day', 1)} "
+        f"({_shown(bag['fluid_ml_per_kg_per_day'], 'mL/kg/day')}); sodium "
+        f"{_shown(bag['sodium_mmol_per_day'], 'mmol/day', 1)} "
+        f"({_shown(bag['sodium_mmol_per_kg_per_day'], 'mmol/kg/day')})"
+    )
     pump = s["pump"]
+    unit = pump["dosing_unit"]
+    dose_rate = _shown(pump["rate_mg_per_h"], "mg/h")
+    if unit != "mg/h" and pump["rate_in_dosing_unit"] is not None:
+        dose_rate = f"{_shown(pump['rate_in_dosing_unit'], unit, 4)} ({dose_rate})"
     console.print("\n[bold]Pump programme[/bold]")
     console.print(
-        f"  {pump['care_area']}: anakinra {pump['concentration_mg_per_ml']:g} mg/mL - dose rate "
-        f"{pump['rate_mg_per_h']:.2f} mg/h = {pump['rate_ml_per_h_display']}; VTBI "
-        f"{pump['volume_to_be_infused_ml']:g} mL; hard max {pump['hard_max']:g} "
-        f"{pump['dosing_unit']}"
+        f"  {pump['care_area']}: anakinra {_shown(pump['concentration_mg_per_ml'], 'mg/mL', 4)}"
+        f" - dose rate {dose_rate} = {pump['rate_ml_per_h_display']}; VTBI "
+        f"{_shown(pump['volume_to_be_infused_ml'], 'mL')}; hard max "
+        f"{_shown(pump['hard_max'], unit, 4)}"
     )
     console.print("\n[bold]Label[/bold]")
     for text in s["label"]:

@@ -2,8 +2,13 @@
 
 A continuous infusion bag holds ``rate x hang time`` of drug; an intermittent one holds one dose
 and runs over the infusion duration. The drug volume to draw is rounded to the protocol's drawing
-precision (0.01 mL); the dose on the label is the ordered dose. The pump rate in mL/h is kept
-exactly and shown to the protocol's display precision (0.1 mL/h).
+precision (0.01 mL); below the smallest measurable volume the drug is first diluted
+(:mod:`anakinra_iv.compounding.preparation`). The dose on the label is the ordered dose. The
+pump rate in mL/h is kept exactly and shown to the protocol's display precision (0.1 mL/h).
+
+The bag finishes before its beyond-use time: the beyond-use time is the room-temperature one, or
+the refrigerated one when the protocol keeps the bag cold until it is hung, and the bag must be
+started by ``beyond_use - hang_time`` (the START BY time on the label).
 """
 
 from __future__ import annotations
@@ -11,19 +16,29 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal
 
-from anakinra_iv.dosing import DosePlan
+from anakinra_iv.compounding.preparation import (
+    Dilution,
+    Loads,
+    calculate_draw,
+    calculate_loads,
+    choose_container,
+)
+from anakinra_iv.compounding.rounding import round_to_precision
+from anakinra_iv.dosing import DosePlan, calculate_dose_cap
 from anakinra_iv.errors import DoseLimitExceeded, InvalidInput
-from anakinra_iv.protocol import Protocol
+from anakinra_iv.protocol import IntermittentRegimen, Protocol
 from anakinra_iv.units import Q_, Quantity, format_quantity, magnitude_in
 
-__all__ = ["BagRecipe", "calculate_bag", "round_to_precision"]
+__all__ = ["BagRecipe", "calculate_bag", "calculate_beyond_use", "round_to_precision"]
 
 
 @dataclass(frozen=True)
 class BagRecipe:
-    """How to make and run one bag."""
+    """How to make and run one bag (or syringe, for a small patient).
+
+    ``drug_volume`` is drawn from the product, or from ``dilution`` when there is one.
+    """
 
     dose: Quantity
     syringes: int
@@ -44,16 +59,32 @@ class BagRecipe:
     prepared_at: datetime
     beyond_use: datetime
     steps: tuple[str, ...]
+    start_by: datetime | None = None
+    container: str = "bag"
+    dilution: Dilution | None = None
+    loads: Loads | None = None
+    warnings: tuple[str, ...] = ()
 
 
-def round_to_precision(value: float, precision: float) -> float:
-    """Round half up to a multiple of ``precision`` (0.01 mL, 0.1 mL/h), without float drift.
+def calculate_beyond_use(protocol: Protocol, prepared_at: datetime) -> tuple[datetime, datetime]:
+    """The beyond-use time of a bag prepared at ``prepared_at``, and the time it must be started
+    by so that it finishes before it (beyond-use time minus hang time).
 
-    >>> round_to_precision(1.335, 0.01), round_to_precision(8.35, 0.1)
-    (1.34, 8.4)
+    >>> from datetime import datetime, timezone
+    >>> from anakinra_iv.protocol import get_protocol
+    >>> at = datetime(2026, 1, 5, 8, tzinfo=timezone.utc)
+    >>> bud, start_by = calculate_beyond_use(get_protocol("adult-mas-civ"), at)
+    >>> bud.isoformat(), start_by.isoformat()
+    ('2026-01-06T08:00:00+00:00', '2026-01-05T20:00:00+00:00')
     """
-    step = Decimal(str(precision))
-    return float((Decimal(str(value)) / step).quantize(Decimal(1), ROUND_HALF_UP) * step)
+    limit = protocol.beyond_use
+    if protocol.bag.until_hung == "refrigerated" and protocol.beyond_use_refrigerated is not None:
+        limit = protocol.beyond_use_refrigerated
+    beyond_use = prepared_at + timedelta(hours=magnitude_in(limit.quantity, "h"))
+    hang = protocol.bag.hang_time.quantity
+    if isinstance(protocol.regimen, IntermittentRegimen):
+        hang = protocol.regimen.infusion_duration.quantity
+    return beyond_use, beyond_use - timedelta(hours=magnitude_in(hang, "h"))
 
 
 def calculate_bag(protocol: Protocol, plan: DosePlan, *, prepared_at: datetime) -> BagRecipe:
@@ -96,17 +127,16 @@ def calculate_bag(protocol: Protocol, plan: DosePlan, *, prepared_at: datetime) 
 
     syringe_dose = bag.syringe_dose.quantity.to("mg")
     syringes = math.ceil(magnitude_in(dose, "mg") / magnitude_in(syringe_dose, "mg") - 1e-9)
-    exact_volume = (dose / bag.product_concentration.quantity).to("mL")
-    precision = magnitude_in(bag.draw_precision.quantity, "mL")
-    drawn = round_to_precision(magnitude_in(exact_volume, "mL"), precision)
-    drug_volume = Q_(drawn, "mL")
+    draw = calculate_draw(protocol, dose)
+    drug_volume = draw.volume
     waste = (syringes * syringe_dose - dose).to("mg")
     overfill = bag.overfill.quantity.to("mL")
     diluent = bag.diluent.text
+    base_volume, container = choose_container(protocol, plan.weight)
 
     if bag.strategy == "fixed_final_volume":
-        assert bag.final_volume is not None
-        base = bag.final_volume.quantity.to("mL")
+        assert base_volume is not None
+        base = base_volume
         if bag.drug_volume_counts_in_final_volume:
             remove = overfill + drug_volume
             final = base
@@ -129,35 +159,38 @@ def calculate_bag(protocol: Protocol, plan: DosePlan, *, prepared_at: datetime) 
     display_precision = magnitude_in(bag.rate_display_precision.quantity, "mL/h")
     shown = round_to_precision(magnitude_in(rate_ml, "mL/h"), display_precision)
     decimals = max(0, -math.floor(math.log10(display_precision)))
-    beyond_use = prepared_at + timedelta(hours=magnitude_in(protocol.beyond_use.quantity, "h"))
-
-    steps = [
-        f"Open {syringes} anakinra {format_quantity(syringe_dose, 'mg')}/"
-        f"{format_quantity(bag.syringe_volume.quantity, 'mL')} syringes",
-        f"Draw {drawn:.2f} mL ({format_quantity(dose, 'mg')}); discard "
-        f"{format_quantity(waste, 'mg')}",
-    ]
-    if magnitude_in(remove, "mL") > 0:
-        steps.append(
-            f"From a {format_quantity(base, 'mL')} bag of {diluent}, withdraw and discard "
-            f"{magnitude_in(remove, 'mL'):.2f} mL"
-        )
-    else:
-        steps.append(f"Take a {format_quantity(base, 'mL')} bag of {diluent}")
-    steps.append(
-        f"Add the drug: final volume {format_quantity(final, 'mL')}, "
-        f"{format_quantity(concentration, 'mg/mL', 3)}"
+    shown_text = format_quantity(Q_(shown, "mL/h"), "mL/h", decimals)
+    beyond_use, start_by = calculate_beyond_use(protocol, prepared_at)
+    loads = calculate_loads(
+        protocol,
+        dose=dose,
+        final_volume=final,
+        containers_per_day=bags_per_day,
+        weight=plan.weight,
     )
-    steps.append(
-        f"Run at {shown:.{decimals}f} mL/h ({format_quantity(plan.rate, 'mg/h', 2)}) over "
-        f"{format_quantity(hang, 'h')}"
+    steps = _steps(
+        protocol,
+        plan,
+        syringes=syringes,
+        dose=dose,
+        draw_volume=drug_volume,
+        dilution=draw.dilution,
+        waste=waste,
+        base=base,
+        remove=remove,
+        final=final,
+        concentration=concentration,
+        container=container,
+        rate_text=shown_text,
+        hang=hang,
+        start_by=start_by,
     )
     return BagRecipe(
         dose=dose,
         syringes=syringes,
         syringe_dose=syringe_dose,
         drug_volume=drug_volume,
-        drug_volume_exact=exact_volume,
+        drug_volume_exact=draw.volume_exact,
         waste=waste,
         diluent=diluent,
         base_bag_volume=base,
@@ -166,22 +199,87 @@ def calculate_bag(protocol: Protocol, plan: DosePlan, *, prepared_at: datetime) 
         concentration=concentration,
         rate_mg_per_h=plan.rate.to("mg/h"),
         rate_ml_per_h=rate_ml,
-        rate_ml_per_h_display=f"{shown:.{decimals}f} mL/h",
+        rate_ml_per_h_display=shown_text,
         hang_time=hang,
         bags_per_24h=bags_per_day,
         prepared_at=prepared_at,
         beyond_use=beyond_use,
         steps=tuple(steps),
+        start_by=start_by,
+        container=container,
+        dilution=draw.dilution,
+        loads=loads,
+        warnings=loads.warnings,
     )
+
+
+def _steps(
+    protocol: Protocol,
+    plan: DosePlan,
+    *,
+    syringes: int,
+    dose: Quantity,
+    draw_volume: Quantity,
+    dilution: Dilution | None,
+    waste: Quantity,
+    base: Quantity,
+    remove: Quantity,
+    final: Quantity,
+    concentration: Quantity,
+    container: str,
+    rate_text: str,
+    hang: Quantity,
+    start_by: datetime,
+) -> list[str]:
+    bag = protocol.bag
+    syringe_dose = bag.syringe_dose.quantity.to("mg")
+    diluent = bag.diluent.text
+    drawn = f"{magnitude_in(draw_volume, 'mL'):.2f}".rstrip("0").rstrip(".")
+    steps = [
+        f"Open {syringes} anakinra {format_quantity(syringe_dose, 'mg')}/"
+        f"{format_quantity(bag.syringe_volume.quantity, 'mL')} syringe{'s' if syringes > 1 else ''}"
+    ]
+    if dilution is not None:
+        steps.append(
+            f"Dilute: {format_quantity(dilution.syringe_dose, 'mg')} "
+            f"({format_quantity(dilution.syringe_volume, 'mL')}) + "
+            f"{format_quantity(dilution.diluent_added, 'mL')} {diluent} = "
+            f"{format_quantity(dilution.volume, 'mL')} at "
+            f"{format_quantity(dilution.concentration, 'mg/mL')} (the dose is below the smallest "
+            "measurable volume of the undiluted product)"
+        )
+        steps.append(
+            f"Draw {drawn} mL of the dilution ({format_quantity(dose, 'mg')}); discard the rest"
+        )
+    else:
+        steps.append(
+            f"Draw {drawn} mL ({format_quantity(dose, 'mg')}); discard "
+            f"{format_quantity(waste, 'mg')}"
+        )
+    vessel = "syringe" if container == "syringe" else "bag"
+    if magnitude_in(remove, "mL") > 0:
+        removed = f"{magnitude_in(remove, 'mL'):.2f}".rstrip("0").rstrip(".")
+        steps.append(
+            f"From a {format_quantity(base, 'mL')} {vessel} of {diluent}, withdraw and discard "
+            f"{removed} mL"
+        )
+    else:
+        steps.append(f"Take a {format_quantity(base, 'mL')} {vessel} of {diluent}")
+    steps.append(
+        f"Add the drug: final volume {format_quantity(final, 'mL')}, "
+        f"{format_quantity(concentration, 'mg/mL', 3)}"
+    )
+    pump = "syringe driver" if container == "syringe" else "pump"
+    steps.append(
+        f"Run on a {pump} at {rate_text} ({format_quantity(plan.rate, 'mg/h', 2)}) over "
+        f"{format_quantity(hang, 'h')}; start by {start_by.strftime('%Y-%m-%d %H:%M %Z').strip()}"
+    )
+    return steps
 
 
 def _refuse_above_hard_max(protocol: Protocol, plan: DosePlan) -> None:
     """Last line of defence: a plan above the hard maximum is never turned into a bag."""
-    cap = protocol.limits.absolute_hard_max.quantity.to("mg/day")
-    hard = protocol.limits.hard_max.quantity
-    if protocol.is_weight_based:
-        hard = hard * plan.weight
-    limit = min(cap, hard.to("mg/day"))
+    limit = calculate_dose_cap(protocol, plan.weight)
     if plan.daily_dose.to("mg/day") > limit * (1 + 1e-9):
         raise DoseLimitExceeded(
             f"'daily_dose' {format_quantity(plan.daily_dose, 'mg/day')} is above the hard "

@@ -2,7 +2,10 @@
 
 Generic name in lower case, leading zero, no trailing zero, thousands separators, ``mL`` and
 ``mcg``, a space between number and unit; patient identified twice (name and MRN/DOB); dose rate
-and volume rate both shown, never in one field.
+and volume rate both shown, never in one field; for a weight-based protocol the dose rate also in
+the pump's dosing unit (mg/kg/h). The START BY time makes a bag finish before its beyond-use
+time; the fluid and sodium given with the drug are on the label, with a warning above the
+protocol's limits.
 """
 
 from __future__ import annotations
@@ -64,23 +67,40 @@ def create_label(
     dob = f"   DOB: {birth_date.isoformat()}" if birth_date else ""
     if plan.intermittent is not None:
         how = (
-            f"IV infusion over {format_quantity(bag.hang_time, 'h')}, every "
+            f"IV infusion over {format_quantity(bag.hang_time, 'h')}, "
+            f"{format_quantity(plan.intermittent.dose, 'mg')} every "
             f"{format_quantity(plan.intermittent.interval, 'h')}"
         )
     else:
         how = f"continuous IV infusion over {format_quantity(bag.hang_time, 'h')}"
+    dose_rate = format_quantity(bag.rate_mg_per_h, "mg/h", 2)
+    if protocol.is_weight_based:
+        dose_rate += f" ({format_quantity(plan.rate_per_kg, 'mg/kg/h', 3)})"
+    container = "syringe" if bag.container == "syringe" else "final volume"
+    start_by = f"   START BY: {_when(bag.start_by)}" if bag.start_by is not None else ""
     lines = [
         f"PATIENT: {patient_name}   MRN: {mrn}{dob}",
-        f"anakinra {format_quantity(bag.dose, 'mg')} in {bag.diluent} - final volume "
+        f"anakinra {format_quantity(bag.dose, 'mg')} in {bag.diluent} - {container} "
         f"{format_quantity(bag.final_volume, 'mL')}",
         f"Concentration: {format_quantity(bag.concentration, 'mg/mL', 3)}",
-        f"DOSE RATE: {format_quantity(bag.rate_mg_per_h, 'mg/h', 2)}   PUMP RATE: "
-        f"{bag.rate_ml_per_h_display}",
+        f"DOSE RATE: {dose_rate}   PUMP RATE: {bag.rate_ml_per_h_display}",
         f"Route: {how}",
         f"Daily dose: {format_quantity(plan.daily_dose, 'mg/day')} "
         f"({format_quantity(plan.dose_per_kg_per_day, 'mg/kg/day', 2)})",
-        f"Prepared: {_when(bag.prepared_at)}   BEYOND USE: {_when(bag.beyond_use)}",
+        f"Prepared: {_when(bag.prepared_at)}{start_by}   BEYOND USE: {_when(bag.beyond_use)}",
         f"Storage: {protocol.storage.text}",
+    ]
+    if protocol.handling is not None:
+        lines.append(f"Handling: {protocol.handling.text}")
+    if bag.loads is not None:
+        lines.append(
+            f"Fluid with the drug: {format_quantity(bag.loads.fluid_per_day, 'mL/day', 1)} "
+            f"({format_quantity(bag.loads.fluid_per_kg, 'mL/kg/day', 2)}); sodium "
+            f"{format_quantity(bag.loads.sodium_per_day, 'mmol/day', 1)} "
+            f"({format_quantity(bag.loads.sodium_per_kg, 'mmol/kg/day', 2)})"
+        )
+    lines += [f"WARNING: {w}" for w in bag.warnings]
+    lines += [
         f"Line: {protocol.line.text}",
         f"Prepared by: {prepared_by or '____'}   Checked by: {checked_by or '____'}",
         f"Protocol: {protocol.id} v{protocol.version} - off-label IV use",

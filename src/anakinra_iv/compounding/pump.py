@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from anakinra_iv.errors import InvalidInput
-from anakinra_iv.protocol import ContinuousRegimen, Protocol, Value
+from anakinra_iv.protocol import ContinuousRegimen, IntermittentRegimen, Protocol, Value
 from anakinra_iv.units import Quantity, format_quantity, magnitude_in
 
 __all__ = [
@@ -45,6 +45,7 @@ class PumpEntry:
     absolute_hard_max: Quantity
     max_rate_ml_per_h: Quantity
     advisory: str
+    per_kg_hard_max: Quantity | None = None
 
 
 @dataclass(frozen=True)
@@ -65,23 +66,34 @@ class PumpCheck:
     findings: tuple[PumpFinding, ...]
 
 
-def _per_hour(value: Value | None) -> Quantity | None:
+def _per_hour(value: Value | None, factor: Quantity | None = None) -> Quantity | None:
+    """A daily limit as a rate: per hour of a continuous infusion, or, with ``factor`` (the
+    dosing interval over the infusion time), per hour of one intermittent infusion."""
     if value is None:
         return None
     unit = "mg/kg/h" if value.quantity.check("1/[time]") else "mg/h"
-    return value.quantity.to(unit)
+    if factor is None:
+        return value.quantity.to(unit)
+    rate: Quantity = (value.quantity * factor).to(unit)
+    return rate
 
 
 def get_pump_entry(protocol: Protocol, care_area: str) -> PumpEntry:
     """The drug-library entry of ``protocol`` for ``care_area``.
 
-    Dose limits are the protocol's daily limits per hour (derived); standard concentrations are
-    the bag concentrations of the ladder's steps where they do not depend on weight.
+    Dose limits of a continuous infusion are the protocol's daily limits per hour (derived). An
+    intermittent entry's limits are per infusion: the daily limit x the dosing interval / 24 h
+    is one dose, given over the infusion time (and a per-dose maximum caps the absolute rate).
+    Standard concentrations are the bag concentrations of the ladder's steps where they do not
+    depend on weight.
 
     >>> from anakinra_iv.protocol import get_protocol
     >>> entry = get_pump_entry(get_protocol("adult-mas-civ"), "ICU")
     >>> entry.hard_max.magnitude, [c.magnitude for c in entry.concentrations][:3]
     (100.0, [2.0, 4.0, 6.0])
+    >>> covid = get_pump_entry(get_protocol("covid-cavalli-ivb"), "ICU")
+    >>> covid.hard_max.magnitude, covid.absolute_hard_max.magnitude
+    (5.0, 750.0)
     """
     if care_area not in protocol.pump.care_areas:
         raise InvalidInput(
@@ -105,7 +117,18 @@ def get_pump_entry(protocol: Protocol, care_area: str) -> PumpEntry:
             concentrations.append((step.quantity * hang / bag.final_volume.quantity).to("mg/mL"))
     elif bag.strategy == "standard_concentration":
         concentrations = [c.quantity.to("mg/mL") for c in bag.standard_concentrations]
-    hard_min, hard_max = _per_hour(limits.hard_min), _per_hour(limits.hard_max)
+    factor: Quantity | None = None
+    absolute = limits.absolute_hard_max.quantity.to("mg/h")
+    if isinstance(regimen, IntermittentRegimen):
+        factor = (regimen.interval.quantity / regimen.infusion_duration.quantity).to("")
+        absolute = (limits.absolute_hard_max.quantity * factor).to("mg/h")
+        if regimen.max_per_dose is not None:
+            per_dose = (regimen.max_per_dose.quantity / regimen.infusion_duration.quantity).to(
+                "mg/h"
+            )
+            absolute = min(absolute, per_dose)
+    hard_min = _per_hour(limits.hard_min, factor)
+    hard_max = _per_hour(limits.hard_max, factor)
     assert hard_min is not None and hard_max is not None
     return PumpEntry(
         drug="anakinra",
@@ -114,14 +137,22 @@ def get_pump_entry(protocol: Protocol, care_area: str) -> PumpEntry:
         care_area=care_area,
         dosing_unit="mg/kg/h" if protocol.is_weight_based else "mg/h",
         concentrations=tuple(concentrations),
-        soft_min=_per_hour(limits.soft_min),
-        soft_max=_per_hour(limits.soft_max),
+        soft_min=_per_hour(limits.soft_min, factor),
+        soft_max=_per_hour(limits.soft_max, factor),
         hard_min=hard_min,
         hard_max=hard_max,
-        absolute_hard_max=limits.absolute_hard_max.quantity.to("mg/h"),
+        absolute_hard_max=absolute,
         max_rate_ml_per_h=protocol.pump.max_rate_ml_per_h.quantity.to("mL/h"),
         advisory=protocol.pump.advisory,
+        per_kg_hard_max=None
+        if protocol.is_weight_based
+        else _per_hour(limits.per_kg_hard_max, factor),
     )
+
+
+def _exceeds(value: Quantity, limit: Quantity) -> bool:
+    """``value > limit`` beyond float noise: a rate derived at a limit is at the limit."""
+    return bool(value > limit * (1 + 1e-9))
 
 
 def _close(a: float, b: float, rel: float = _AGREEMENT) -> bool:
@@ -215,7 +246,18 @@ def _limit_findings(
     def shown(q: Quantity) -> str:
         return format_quantity(q, unit, 3)
 
-    if rate_mg_per_h.to("mg/h") > entry.absolute_hard_max:
+    if entry.per_kg_hard_max is not None and weight is not None:
+        per_kg = (rate_mg_per_h / weight).to("mg/kg/h")
+        if per_kg > entry.per_kg_hard_max * (1 + 1e-9):
+            findings.append(
+                PumpFinding(
+                    "hard",
+                    "rate_mg_per_h",
+                    f"'rate_mg_per_h' {format_quantity(per_kg, 'mg/kg/h', 3)} is above the hard "
+                    f"maximum per kg of {format_quantity(entry.per_kg_hard_max, 'mg/kg/h', 3)}",
+                )
+            )
+    if _exceeds(rate_mg_per_h.to("mg/h"), entry.absolute_hard_max):
         findings.append(
             PumpFinding(
                 "hard",
@@ -224,7 +266,7 @@ def _limit_findings(
                 f"{format_quantity(entry.absolute_hard_max, 'mg/h', 2)}",
             )
         )
-    if rate > entry.hard_max:
+    if _exceeds(rate, entry.hard_max):
         findings.append(
             PumpFinding(
                 "hard",
@@ -233,7 +275,7 @@ def _limit_findings(
                 f"maximum of {shown(entry.hard_max)}",
             )
         )
-    elif rate < entry.hard_min:
+    elif _exceeds(entry.hard_min, rate):
         findings.append(
             PumpFinding(
                 "hard",
@@ -242,7 +284,7 @@ def _limit_findings(
                 f"minimum of {shown(entry.hard_min)}",
             )
         )
-    elif entry.soft_max is not None and rate > entry.soft_max:
+    elif entry.soft_max is not None and _exceeds(rate, entry.soft_max):
         findings.append(
             PumpFinding(
                 "soft",
@@ -251,7 +293,7 @@ def _limit_findings(
                 f"maximum of {shown(entry.soft_max)}",
             )
         )
-    elif entry.soft_min is not None and rate < entry.soft_min:
+    elif entry.soft_min is not None and _exceeds(entry.soft_min, rate):
         findings.append(
             PumpFinding(
                 "soft",

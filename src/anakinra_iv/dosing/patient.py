@@ -1,4 +1,9 @@
-"""The patient as the dosing module sees them, read from text with units at the edge."""
+"""The patient as the dosing module sees them, read from text with units at the edge.
+
+Every number is read by :func:`anakinra_iv.units.parse_quantity` (a decimal comma is refused,
+naming the field) and checked against the plausibility limits of
+:mod:`anakinra_iv.dosing.plausibility`.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +12,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
+from anakinra_iv.dosing.plausibility import check_plausible_inputs
 from anakinra_iv.errors import AnakinraError, InvalidInput, ProblemList
-from anakinra_iv.units import CREATININE_MOLAR_MASS, Q_, Quantity, parse_quantity, ureg
+from anakinra_iv.units import (
+    CREATININE_MOLAR_MASS,
+    Q_,
+    Quantity,
+    parse_quantity,
+    read_number,
+    ureg,
+)
 
 __all__ = ["Patient", "RenalReplacement", "Sex", "create_patient", "parse_daily_dose"]
 
@@ -40,6 +53,8 @@ class Patient:
     measured_crcl: Quantity | None = None
     renal_replacement: RenalReplacement = "none"
     current_sc_daily_dose: Quantity | None = None
+    baseline_creatinine: Quantity | None = None
+    creatinine_48h_ago: Quantity | None = None
 
 
 def _collect(problems: list[AnakinraError], parse: Callable[[], Quantity]) -> Quantity | None:
@@ -60,8 +75,14 @@ def create_patient(
     height: str | Quantity | None = None,
     renal_replacement: str = "none",
     current_sc_daily_dose: str | Quantity | None = None,
+    baseline_creatinine: str | Quantity | None = None,
+    creatinine_48h_ago: str | Quantity | None = None,
 ) -> Patient:
     """Read a patient from text with units; report every problem at once.
+
+    ``current_sc_daily_dose`` may be per kilogram (``"4 mg/kg/day"``); it is kept in mg/day.
+    ``baseline_creatinine`` and ``creatinine_48h_ago`` let the plan tell whether creatinine is
+    at steady state (Cockcroft-Gault assumes it is).
 
     Examples
     --------
@@ -94,19 +115,9 @@ def create_patient(
                 value=sex,
             )
         )
-    parsed_creatinine = (
-        _collect(
-            problems,
-            lambda: parse_quantity(
-                creatinine,
-                field="creatinine",
-                unit="mg/dL",
-                molar_mass=CREATININE_MOLAR_MASS,
-            ),
-        )
-        if creatinine is not None
-        else None
-    )
+    parsed_creatinine = _read_creatinine(problems, creatinine, "creatinine")
+    parsed_baseline = _read_creatinine(problems, baseline_creatinine, "baseline_creatinine")
+    parsed_earlier = _read_creatinine(problems, creatinine_48h_ago, "creatinine_48h_ago")
     parsed_crcl = (
         _collect(
             problems,
@@ -121,14 +132,7 @@ def create_patient(
         else None
     )
     parsed_sc = (
-        _collect(
-            problems,
-            lambda: parse_quantity(
-                current_sc_daily_dose,
-                field="current_sc_daily_dose",
-                unit="mg/day",
-            ),
-        )
+        _collect(problems, lambda: _read_sc_dose(current_sc_daily_dose, parsed_weight))
         if current_sc_daily_dose is not None
         else None
     )
@@ -142,6 +146,18 @@ def create_patient(
                 value=renal_replacement,
             )
         )
+    problems += check_plausible_inputs(
+        age_years=None if math.isnan(age_years) else age_years,
+        creatinine=parsed_creatinine,
+        measured_crcl=parsed_crcl,
+        sc_daily_dose=parsed_sc,
+        weight=parsed_weight,
+    )
+    for name, value in (
+        ("baseline_creatinine", parsed_baseline),
+        ("creatinine_48h_ago", parsed_earlier),
+    ):
+        problems += check_plausible_inputs(creatinine=value, creatinine_field=name)
     ProblemList.raise_if_any(problems)
     assert parsed_weight is not None and chosen_sex is not None and rrt is not None
     return Patient(
@@ -153,6 +169,36 @@ def create_patient(
         measured_crcl=parsed_crcl,
         renal_replacement=rrt,
         current_sc_daily_dose=parsed_sc,
+        baseline_creatinine=parsed_baseline,
+        creatinine_48h_ago=parsed_earlier,
+    )
+
+
+def _read_creatinine(
+    problems: list[AnakinraError], value: str | Quantity | None, field: str
+) -> Quantity | None:
+    if value is None:
+        return None
+    return _collect(
+        problems,
+        lambda: parse_quantity(value, field=field, unit="mg/dL", molar_mass=CREATININE_MOLAR_MASS),
+    )
+
+
+def _read_sc_dose(value: str | Quantity, weight: Quantity | None) -> Quantity:
+    """The current SC daily dose in mg/day; a dose per kilogram needs the weight."""
+    field = "current_sc_daily_dose"
+    dose = parse_daily_dose(value, field=field)
+    if dose.check("[mass]/[time]"):
+        in_mg: Quantity = dose.to("mg/day")
+        return in_mg
+    if dose.check("1/[time]"):
+        if weight is None:
+            raise InvalidInput(f"'{field}' per kilogram needs the 'weight'", field=field)
+        per_patient: Quantity = (dose * weight).to("mg/day")
+        return per_patient
+    raise InvalidInput(
+        f"'{field}' must be in mg/day or mg/kg/day (got '{dose:~P}')", field=field, value=value
     )
 
 
@@ -168,8 +214,8 @@ def _read_age(age: float | str | None) -> float:
     if isinstance(age, str):
         text = age.strip()
         try:
-            value = float(text)
-        except ValueError:
+            value = read_number(text, field="age")
+        except InvalidInput:
             value = parse_quantity(text, field="age", unit="year", positive=False).magnitude
     else:
         value = float(age)

@@ -11,19 +11,22 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from anakinra_iv.assessment.observation_file import Finding
 from anakinra_iv.assessment.observations import Observation
 from anakinra_iv.assessment.recommendation import Advice, InfusionPeriod, create_advice
+from anakinra_iv.assessment.response import get_duration
 from anakinra_iv.assessment.safety import SafetyFlag
 from anakinra_iv.assessment.trends import select_observations
+from anakinra_iv.dosing.formulas import get_formula_constants
 from anakinra_iv.dosing.patient import Patient
 from anakinra_iv.dosing.plan import DosePlan, calculate_dose_plan
 from anakinra_iv.dosing.summary import summarise_dose_plan
 from anakinra_iv.errors import DoseLimitExceeded, OverrideRequired
 from anakinra_iv.protocol import Protocol
+from anakinra_iv.units import Quantity
 
 __all__ = ["Recommendation", "create_recommendation", "summarise_recommendation"]
 
@@ -41,13 +44,35 @@ class Recommendation:
     flags: tuple[SafetyFlag, ...]
 
 
+def _lowest_within(
+    series: Sequence[Observation], end: datetime, window: timedelta
+) -> Quantity | None:
+    inside = [o.quantity for o in series if end - window <= o.collected_at < end]
+    return min(inside) if inside else None
+
+
 def _with_latest_creatinine(
     patient: Patient, observations: Sequence[Observation], at: datetime
 ) -> Patient:
+    """The patient with the latest creatinine, and the lowest values before it within 48 h and
+    within the baseline window (KDIGO 2012), so that the plan can tell acute kidney injury."""
     creatinine = select_observations(tuple(observations), "creatinine", now=at)
     if not creatinine:
         return patient
-    return dataclasses.replace(patient, creatinine=creatinine[-1].quantity, measured_crcl=None)
+    latest = creatinine[-1]
+    aki = get_formula_constants()["acute_kidney_injury"]
+    earlier = creatinine[:-1]
+    return dataclasses.replace(
+        patient,
+        creatinine=latest.quantity,
+        measured_crcl=None,
+        creatinine_48h_ago=_lowest_within(earlier, latest.collected_at, get_duration(aki["window"]))
+        or patient.creatinine_48h_ago,
+        baseline_creatinine=_lowest_within(
+            earlier, latest.collected_at, get_duration(aki["baseline_window"])
+        )
+        or patient.baseline_creatinine,
+    )
 
 
 def create_recommendation(
@@ -76,7 +101,11 @@ def create_recommendation(
         return Recommendation(advice, None, current, ())
     try:
         plan = calculate_dose_plan(
-            protocol, current, step=advice.target_step, override_reason=override_reason
+            protocol,
+            current,
+            step=advice.target_step,
+            override_reason=override_reason,
+            starting=advice.action == "start",
         )
     except (OverrideRequired, DoseLimitExceeded) as e:
         code = "soft-limit" if isinstance(e, OverrideRequired) else "hard-limit"

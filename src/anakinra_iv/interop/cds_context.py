@@ -22,7 +22,7 @@ from anakinra_iv.errors import AnakinraError, InvalidInput
 from anakinra_iv.interop.fhir_mapping import LOINC, RXNORM
 from anakinra_iv.protocol import Value
 from anakinra_iv.protocol.values import Status
-from anakinra_iv.units import Q_, Quantity, parse_quantity, ucum_to_pint
+from anakinra_iv.units import Q_, Quantity, parse_quantity, read_number, ucum_to_pint
 
 __all__ = [
     "CdsSettings",
@@ -145,10 +145,11 @@ def _daily_dose(resource: dict[str, Any]) -> Quantity | None:
                 if "rateRatio" in item:
                     ratio = item["rateRatio"]
                     numerator = Q_(
-                        float(ratio["numerator"]["value"]), ucum_to_pint(ratio["numerator"]["code"])
+                        read_number(str(ratio["numerator"]["value"]), field="dose"),
+                        ucum_to_pint(ratio["numerator"]["code"]),
                     )
                     denominator = Q_(
-                        float(ratio["denominator"]["value"]),
+                        read_number(str(ratio["denominator"]["value"]), field="dose"),
                         ucum_to_pint(ratio["denominator"]["code"]),
                     )
                     rate: Quantity = (numerator / denominator).to("mg/day")

@@ -67,7 +67,9 @@ _KEYS = (
     "parameters",
     "variability",
     "residual",
+    "applicability",
 )
+_APPLICABILITY = {"weight": ("WT", "kg"), "age": ("AGE", "year")}
 _ROUTES = ("iv", "sc")
 _RESIDUAL_UNITS = {"proportional": "dimensionless", "additive": "mg/L"}
 
@@ -229,12 +231,18 @@ def read_model_text(text: str, origin: str = "model file") -> PkModel:
     if isinstance(raw.get("residual"), dict):
         residual = _residual(raw["residual"], reader)
     renal = raw.get("renal") or {}
-    if renal and (renal.get("default") not in RENAL_OPTIONS or renal.get("parameter") != "CL"):
+    if renal and (
+        renal.get("default") not in RENAL_OPTIONS
+        or renal.get("parameter") != "CL"
+        or renal.get("iv_default", "R1") not in RENAL_OPTIONS
+    ):
         reader.problem(
             "renal",
             "'renal'",
-            f"must be {{default: one of {', '.join(RENAL_OPTIONS)}, parameter: CL}}",
+            f"must be {{default: one of {', '.join(RENAL_OPTIONS)}, parameter: CL}} (and an "
+            "optional iv_default, one of the same options)",
         )
+    applicability = _applicability(raw.get("applicability"), reader)
     routes = tuple(raw.get("routes", _ROUTES))
     if not routes or any(r not in _ROUTES for r in routes):
         reader.problem("routes", "'routes'", f"must list iv and/or sc (got {list(routes)})")
@@ -254,7 +262,38 @@ def read_model_text(text: str, origin: str = "model file") -> PkModel:
         residual=residual,
         iv_refusal=_text(raw.get("iv_refusal")) or None,
         named=True,
+        renal_iv_default=renal.get("iv_default"),
+        applicability=applicability,
     )
+
+
+def _applicability(raw: Any, reader: ValueReader) -> dict[str, tuple[Value | None, Value | None]]:
+    """The weight and age range a model applies to (``applicability.weight.min`` ...)."""
+    ranges: dict[str, tuple[Value | None, Value | None]] = {}
+    if raw is None:
+        return ranges
+    if not isinstance(raw, dict):
+        reader.problem("applicability", "'applicability'", "must map weight and age to min/max")
+        return ranges
+    for name, bounds in raw.items():
+        if name not in _APPLICABILITY or not isinstance(bounds, dict):
+            reader.problem(
+                f"applicability.{name}", f"'applicability.{name}'", "must be weight or age"
+            )
+            continue
+        key, unit = _APPLICABILITY[name]
+        read = {
+            side: reader.read(
+                bounds[side],
+                where=f"applicability.{name}.{side}",
+                label=f"{name} {side}",
+                unit=unit,
+            )
+            for side in ("min", "max")
+            if bounds.get(side) is not None
+        }
+        ranges[key] = (read.get("min"), read.get("max"))
+    return ranges
 
 
 def read_model_file(path: Path | str) -> PkModel:
@@ -298,6 +337,7 @@ def calculate_typical_clearance(
     crcl: Quantity | str | None = None,
     *,
     renal: str | None = None,
+    route: str | None = None,
 ) -> Quantity:
     """Typical (no random effect) clearance of ``model`` for a patient, in L/h.
 
@@ -312,9 +352,13 @@ def calculate_typical_clearance(
     crcl
         Creatinine clearance (``"90 mL/min"``), needed by models with a renal covariate.
     renal
-        Renal option (R1, R2, R2-IV), the model's default when ``None``.
+        Renal option (R1, R2, R2-IV), the model's default when ``None`` (its IV option when
+        ``route`` is ``"iv"``).
+    route
+        ``"iv"`` for the clearance an IV regimen is simulated with.
     """
     pk_model = get_model(model) if isinstance(model, str) else model
+    renal = pk_model.choose_renal_option(renal, iv_only=route == "iv")
     covariates: dict[str, FloatArray] = {
         "WT": np.asarray([parse_quantity(weight, field="weight", unit="kg").magnitude], dtype=float)
     }

@@ -20,12 +20,12 @@ from __future__ import annotations
 
 import csv
 import io
-import math
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from anakinra_iv.errors import AnakinraError, DatasetError, ProblemList
+from anakinra_iv.units import read_number
 
 __all__ = [
     "KNOWN_COLUMNS",
@@ -109,10 +109,7 @@ def _number(text: str) -> float | None:
     text = text.strip()
     if text in ("", "."):
         return None
-    value = float(text)
-    if not math.isfinite(value):
-        raise ValueError(text)
-    return value
+    return read_number(text, field="value")
 
 
 def read_dataset(path: Path | str, *, allowed_covariates: Collection[str] | None = None) -> Dataset:

@@ -63,10 +63,18 @@ def describe_model(model: PkModel) -> dict[str, Any]:
             for k, c in model.covariates.items()
         },
         "renal_default": model.renal_default,
+        "applicability": {
+            key: {
+                side: None if bound is None else describe_value(bound)
+                for side, bound in zip(("min", "max"), bounds, strict=True)
+            }
+            for key, bounds in model.applicability.items()
+        },
         "renal": None
         if model.renal_parameter is None
         else {
             "default": model.renal_default,
+            "iv_default": model.renal_iv_default,
             "parameter": model.renal_parameter,
             "options": list(RENAL_OPTIONS),
             "values": [describe_value(v, k) for k, v in get_renal_data().values.items()],
@@ -147,10 +155,17 @@ def format_model(model: PkModel) -> str:
         lines.append("  residual error (SD), C_obs = C x (1 + e1) + e2:")
         for key, v in model.residual.provenance.items():
             lines += _line(key, v, width=12)
+    if model.applicability:
+        lines.append("  applies to (outside this range the model refuses the patient):")
+        for key, bounds in model.applicability.items():
+            for side, bound in zip(("min", "max"), bounds, strict=True):
+                if bound is not None:
+                    lines += _line(f"{key} {side}", bound, width=8)
     if model.renal_parameter is not None:
+        iv = f"; IV-only regimens {model.renal_iv_default}" if model.renal_iv_default else ""
         lines.append(
             f"  renal function, multiplier of {model.renal_parameter} (options "
-            f"{', '.join(RENAL_OPTIONS)}; default {model.renal_default}):"
+            f"{', '.join(RENAL_OPTIONS)}; default {model.renal_default}{iv}):"
         )
         for key, v in get_renal_data().values.items():
             lines += _line(key, v, width=28)

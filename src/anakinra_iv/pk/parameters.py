@@ -142,6 +142,50 @@ class PkModel:
     residual: ResidualError | None = None
     iv_refusal: str | None = None
     named: bool = False
+    renal_iv_default: str | None = None
+    applicability: Mapping[str, tuple[Value | None, Value | None]] = field(default_factory=dict)
+
+    def choose_renal_option(self, renal: str | None, *, iv_only: bool) -> str | None:
+        """The renal option to use: ``renal`` if given, else the IV-derived default for a
+        regimen given only IV (Yang 2003 measured IV clearance in ESRD), else the default.
+
+        >>> from anakinra_iv.pk.catalog import get_model
+        >>> get_model("anakinra-adult").choose_renal_option(None, iv_only=True)
+        'R2-IV'
+        """
+        if renal is not None:
+            return renal
+        if iv_only and self.renal_iv_default is not None:
+            return self.renal_iv_default
+        return self.renal_default
+
+    def check_applicability(
+        self, *, weight_kg: object = None, age_years: float | None = None
+    ) -> None:
+        """Refuse a patient outside the model's weight or age range (the range the model's data
+        or its scaling support), naming the field and the range's provenance."""
+        checks = (("WT", "weight", "kg", weight_kg), ("AGE", "age", "year", age_years))
+        for key, field_name, unit, given in checks:
+            if given is None or key not in self.applicability:
+                continue
+            values = np.atleast_1d(np.asarray(given, dtype=float))
+            low, high = self.applicability[key]
+            for bound, outside in ((low, values.min()), (high, values.max())):
+                if bound is None:
+                    continue
+                limit = float(bound.quantity.to(unit).magnitude)
+                if (bound is low and outside < limit) or (bound is high and outside > limit):
+                    side = "below" if bound is low else "above"
+                    raise InvalidInput(
+                        f"'{field_name}' {outside:g} {unit} is {side} the range of model "
+                        f"'{self.name}' ({'from' if bound is low else 'up to'} {limit:g} {unit}; "
+                        f"{bound.status}, {bound.source}"
+                        + (f": {bound.note}" if bound.note else "")
+                        + ")",
+                        field=field_name,
+                        value=float(outside),
+                        limit=limit,
+                    )
 
     @property
     def parameter_names(self) -> tuple[str, ...]:

@@ -118,6 +118,7 @@ def simulate_population(
     percentiles: Sequence[float] = (5.0, 50.0, 95.0),
     residual_error: bool = False,
     renal: str | None = None,
+    age: float | None = None,
 ) -> PopulationResult:
     """Simulate ``n_subjects`` with between-subject variability and return percentile bands.
 
@@ -133,8 +134,13 @@ def simulate_population(
         Covariates, a single value or an array quantity with one value per subject.
     residual_error
         Add the model's residual error to the concentrations before taking percentiles.
+    renal
+        Renal option; by default the model's IV option for a regimen given only IV.
+    age
+        Age in years, checked against the model's range when given.
     """
     pk_model = resolve_model(model)
+    pk_model.check_applicability(age_years=age)
     if n_subjects < 1:
         raise InvalidInput("'n_subjects' must be at least 1", field="n_subjects", value=n_subjects)
     weights = _values(weight, "weight", "kg")
@@ -144,6 +150,9 @@ def simulate_population(
     else:
         scalar = None if weights is None or weights.size != 1 else f"{weights[0]} kg"
         parsed = parse_regimen(regimen, weight=scalar)
+    if weights is not None:
+        pk_model.check_applicability(weight_kg=weights)
+    renal = pk_model.choose_renal_option(renal, iv_only=parsed.is_iv_only)
     step_h, count = _grid(hours, step)
     covariates: dict[str, FloatArray] = {}
     for name, values in (("WT", weights), ("CRCL", crcls)):

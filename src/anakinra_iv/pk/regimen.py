@@ -31,11 +31,11 @@ from dataclasses import dataclass
 from anakinra_iv.errors import AnakinraError, InvalidInput
 from anakinra_iv.pk.dataset import Record
 from anakinra_iv.pk.models import StructuralModel
-from anakinra_iv.units import Q_, Quantity, magnitude_in, parse_quantity
+from anakinra_iv.units import Q_, Quantity, magnitude_in, parse_quantity, read_number
 
 __all__ = ["Regimen", "RegimenDose", "parse_regimen"]
 
-_TOKEN = re.compile(r"\d+(?:[.,]\d+)?|\.\d+|[A-Za-zµμ]+(?:/[A-Za-zµμ]+)*|×|\S")
+_TOKEN = re.compile(r"\d[\d.,]*|[.,]\d[\d.,]*|[A-Za-zµμ]+(?:/[A-Za-zµμ]+)*|×|\S")
 
 
 def _hours(unit_text: str | None) -> float | None:
@@ -83,6 +83,11 @@ class Regimen:
 
     doses: tuple[RegimenDose, ...]
     text: str = ""
+
+    @property
+    def is_iv_only(self) -> bool:
+        """Every dose goes into the central compartment (no SC dose)."""
+        return bool(self.doses) and all(d.is_iv for d in self.doses)
 
     def to_records(
         self,
@@ -172,10 +177,11 @@ class _Tokens:
 
     def number(self) -> float:
         token = self.peek()
-        if token is None or not re.fullmatch(r"\d+(?:[.,]\d+)?|\.\d+", token):
+        if token is None or not re.fullmatch(r"[\d.,]+", token):
             raise self.error("expected a number")
+        value = read_number(token, field="regimen")
         self.position += 1
-        return float(token.replace(",", "."))
+        return value
 
     def duration_h(self) -> float:
         value = self.number()

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from anakinra_iv.errors import InvalidInput
+from anakinra_iv.errors import InvalidInput, UnitMismatch
 from anakinra_iv.pk._types import FloatArray
 from anakinra_iv.pk.metrics import Metrics, calculate_metrics
 from anakinra_iv.pk.parameters import PkModel
@@ -59,15 +59,28 @@ def _number(value: float) -> str:
     return f"{value:.6g}"
 
 
+def _daily_mg(daily_dose: Quantity | str) -> float:
+    """A daily dose in mg/day: ``"1200 mg"`` on this field is per day; ``"1200 mg/day"`` and
+    ``"50 mg/h"`` are read as written."""
+    for unit in ("mg/day", "mg"):
+        try:
+            return float(parse_quantity(daily_dose, field="daily_dose", unit=unit).magnitude)
+        except UnitMismatch:
+            continue
+    return float(parse_quantity(daily_dose, field="daily_dose", unit="mg/day").magnitude)
+
+
 def _css(
     model: PkModel, covariates: dict[str, float | None], daily_mg: float, renal: str | None
 ) -> float:
+    """Steady-state average of the IV infusion (the IV renal option unless one is given)."""
     arrays = {
         k: np.asarray([v], dtype=float)
         for k, v in covariates.items()
         if k in model.covariates and v is not None
     }
-    cl = float(model.individual_parameters(arrays, renal=renal)["CL"][0])
+    option = model.choose_renal_option(renal, iv_only=True)
+    cl = float(model.individual_parameters(arrays, renal=option)["CL"][0])
     return daily_mg / 24.0 / cl
 
 
@@ -83,9 +96,10 @@ def _run(
     css: float,
     threshold: float | None,
     renal: str | None,
+    age: float | None = None,
 ) -> tuple[FloatArray, ScenarioResult]:
     sim = simulate_regimen(
-        text, model=model, weight=weight, crcl=crcl, hours=hours, step=step, renal=renal
+        text, model=model, weight=weight, crcl=crcl, hours=hours, step=step, renal=renal, age=age
     )
     times, values = sim.curve()
     whole = calculate_metrics(times, values, css=css, threshold=threshold)
@@ -106,15 +120,21 @@ def compare_routes(
     step: float = 0.05,
     threshold: float | None = None,
     renal: str | None = None,
+    age: float | None = None,
 ) -> RouteComparison:
     """Continuous IV vs IV bolus q6h vs SC q6h/q12h/q24h at the same daily dose.
 
     Metrics (Cmax, Cmin, Cavg, peak-trough ratio ...) are taken over the last 24 h, when every
     regimen is close to steady state; the time to 90 % of the steady-state average
-    (``F·dose/(CL·24 h)`` for IV) is taken from the start.
+    (``F·dose/(CL·24 h)`` for IV) is taken from the start. Clearance is the patient's, whatever
+    the route: without ``renal`` every regimen uses the model's IV-derived renal option (Yang
+    2003 measured the IV clearance in end-stage renal disease). ``daily_dose`` is mg/day (plain
+    mg on this field means per day).
     """
     pk_model = resolve_model(model)
-    daily = float(parse_quantity(daily_dose, field="daily_dose", unit="mg").magnitude)
+    pk_model.check_applicability(age_years=age)
+    renal = pk_model.choose_renal_option(renal, iv_only=True)
+    daily = _daily_mg(daily_dose)
     if days < 1:
         raise InvalidInput("'days' must be at least 1", field="days", value=days)
     hours = 24.0 * days
@@ -136,7 +156,7 @@ def compare_routes(
     rows = []
     for label, text in scenarios:
         times, row = _run(
-            label, text, pk_model, weight, crcl, hours, step, window, css, threshold, renal
+            label, text, pk_model, weight, crcl, hours, step, window, css, threshold, renal, age
         )
         rows.append(row)
     return RouteComparison(
@@ -163,6 +183,7 @@ def compare_interruptions(
     missed_bag_at_h: float = 36.0,
     step: float = 0.05,
     renal: str | None = None,
+    age: float | None = None,
 ) -> RouteComparison:
     """A continuous infusion as prescribed, with gaps at bag changes, one pause, one missed bag.
 
@@ -170,6 +191,7 @@ def compare_interruptions(
     ``time_below_h`` counts the time under 50 % of Css (= R/CL) in that window.
     """
     pk_model = resolve_model(model)
+    pk_model.check_applicability(age_years=age)
     rate_mg_h = float(parse_quantity(rate, field="rate", unit="mg/h").magnitude)
     covariates = patient_covariates(pk_model, weight, crcl)
     css = _css(pk_model, covariates, rate_mg_h * 24.0, renal)
@@ -200,7 +222,7 @@ def compare_interruptions(
     rows = []
     for label, text in scenarios:
         times, row = _run(
-            label, text, pk_model, weight, crcl, hours, step, window, css, css * 0.5, renal
+            label, text, pk_model, weight, crcl, hours, step, window, css, css * 0.5, renal, age
         )
         rows.append(row)
     return RouteComparison(

@@ -347,6 +347,7 @@ def patient_covariates(
     values: dict[str, float | None] = {k.upper(): float(v) for k, v in (extra or {}).items()}
     if weight is not None:
         values["WT"] = float(parse_quantity(weight, field="weight", unit="kg").magnitude)
+        model.check_applicability(weight_kg=values["WT"])
     if crcl is not None:
         values["CRCL"] = float(
             parse_quantity(crcl, field="crcl", unit="mL/min", positive=False).magnitude
@@ -373,6 +374,7 @@ def simulate_regimen(
     covariates: Mapping[str, float] | None = None,
     renal: str | None = None,
     method: str = "exact",
+    age: float | None = None,
 ) -> Simulation:
     """Simulate a regimen for one patient on a regular grid from 0 to ``hours``.
 
@@ -390,15 +392,25 @@ def simulate_regimen(
     params
         Typical values to set (required for structural models).
     renal
-        Renal option (R1, R2, R2-IV).
+        Renal option (R1, R2, R2-IV); by default the model's IV option for a regimen given
+        only IV, else its default.
     method
         ``"exact"`` or ``"ode"``.
+    age
+        Age in years, checked against the model's range when given.
+
+    Raises
+    ------
+    InvalidInput
+        A weight or age outside the model's range, an unreadable regimen, a missing covariate.
     """
     pk_model = resolve_model(model, params)
+    pk_model.check_applicability(age_years=age)
     dose_weight: Quantity | str | None = weight
     if dose_weight is None and covariates and "WT" in {k.upper() for k in covariates}:
         dose_weight = f"{next(v for k, v in covariates.items() if k.upper() == 'WT')} kg"
     parsed = regimen if isinstance(regimen, Regimen) else parse_regimen(regimen, weight=dose_weight)
+    renal = pk_model.choose_renal_option(renal, iv_only=parsed.is_iv_only)
     step_h, count = _grid(hours, step)
     values = patient_covariates(pk_model, weight, crcl, covariates)
     records = parsed.to_records(

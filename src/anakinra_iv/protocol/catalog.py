@@ -5,14 +5,16 @@ A protocol file is YAML. Reading one checks, and reports all at once:
 - the schema (every clinical number is a value with a status and a source);
 - that every source key resolves to an entry of the evidence registry;
 - that the numbers agree with each other (ladder ascending and inside the hard limits, soft
-  limits inside hard ones, units of the right dimension, a bag that hangs no longer than its
-  beyond-use time).
+  limits inside hard ones, units of the right dimension, a bag that can be hung and finish before
+  its beyond-use time, an SC transition that starts no higher than the lowest step, volume bands
+  in ascending weight).
 
 Packaged protocols live in ``protocol/data/<id>.v<version>.yaml``.
 """
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -26,8 +28,15 @@ from anakinra_iv.errors import ProblemList, ProtocolError, UnknownItem
 from anakinra_iv.evidence import has_entry
 from anakinra_iv.protocol.schema import ContinuousRegimen, Protocol
 from anakinra_iv.protocol.values import Value
+from anakinra_iv.units import Q_, Quantity
 
-__all__ = ["get_protocol", "list_protocols", "read_protocol_file", "read_protocol_text"]
+__all__ = [
+    "get_protocol",
+    "list_protocols",
+    "read_protocol_file",
+    "read_protocol_text",
+    "read_sc_schedule_entry",
+]
 
 _DATA = "anakinra_iv.protocol.data"
 
@@ -162,18 +171,158 @@ def _consistency_problems(protocol: Protocol, name: str) -> list[ProtocolError]:
         if option.infusion_duration.quantity > option.interval.quantity:
             problem(f"alternatives[{i}].infusion_duration", "must not exceed the dosing interval")
 
-    if protocol.bag.hang_time.quantity > protocol.beyond_use.quantity:
+    per_kg = limits.per_kg_hard_max
+    if per_kg is not None and not _same_dimension(per_kg, "mg/kg/day"):
+        problem("limits.per_kg_hard_max", "must be in mg/kg/day", per_kg.unit)
+    problems += _bag_problems(protocol, name)
+    problems += _transition_problems(protocol, name)
+    problems += _renal_problems(protocol, name)
+    return problems
+
+
+def _bag_problems(protocol: Protocol, name: str) -> list[ProtocolError]:
+    """The bag hangs no longer than the room-temperature beyond-use time and can start after it
+    is made; volume bands ascend."""
+    problems: list[ProtocolError] = []
+
+    def problem(field: str, message: str, value: object = None) -> None:
+        problems.append(ProtocolError(f"{name}: '{field}' {message}", field=field, value=value))
+
+    bag = protocol.bag
+    if not _same_dimension(bag.hang_time, "h"):
+        problem("bag.hang_time", "must be a time", bag.hang_time.unit)
+        return problems
+    hang = bag.hang_time.quantity
+    refrigerated = bag.until_hung == "refrigerated"
+    if refrigerated and protocol.beyond_use_refrigerated is None:
+        problem(
+            "bag.until_hung", "is 'refrigerated' but the protocol has no beyond_use_refrigerated"
+        )
+    bud = (
+        protocol.beyond_use_refrigerated.quantity
+        if refrigerated and protocol.beyond_use_refrigerated is not None
+        else protocol.beyond_use.quantity
+    )
+    if hang > protocol.beyond_use.quantity:
         problem(
             "bag.hang_time",
-            f"({protocol.bag.hang_time.value} h) exceeds the beyond-use time "
+            f"({bag.hang_time.value} h) exceeds the beyond-use time "
             f"({protocol.beyond_use.value} h)",
         )
-    for field in ("hang_time",):
-        value = getattr(protocol.bag, field)
-        if not _same_dimension(value, "h"):
-            problem(f"bag.{field}", "must be a time", value.unit)
-    if not _same_dimension(protocol.bag.product_concentration, "mg/mL"):
+    elif hang >= bud:
+        problem(
+            "bag.hang_time",
+            f"({bag.hang_time.value} h) leaves no time between making the bag and hanging it "
+            "before its beyond-use time: shorten the hang, or store the bag refrigerated until "
+            "it is hung (beyond_use_refrigerated)",
+        )
+    if not _same_dimension(bag.product_concentration, "mg/mL"):
         problem("bag.product_concentration", "must be in mg/mL")
+    previous: Quantity | None = None
+    for i, band in enumerate(bag.volume_by_weight):
+        field = f"bag.volume_by_weight[{i}]"
+        if not _same_dimension(band.below_weight, "kg") or not _same_dimension(
+            band.final_volume, "mL"
+        ):
+            problem(field, "needs below_weight in kg and final_volume in mL")
+            continue
+        if previous is not None and band.below_weight.quantity <= previous:
+            problem(field, "must be above the band before it (bands ascend by weight)")
+        previous = band.below_weight.quantity
+    return problems
+
+
+_SC_ENTRY = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(mg/kg|mg)\s+SC\s+q(\d+)h\b", re.IGNORECASE)
+
+
+def read_sc_schedule_entry(text: str) -> tuple[Quantity, Quantity] | None:
+    """The dose (mg or mg/kg) and the interval of an SC schedule entry, or None if unreadable.
+
+    >>> dose, interval = read_sc_schedule_entry("1 mg/kg SC q12h (max 100 mg per dose)")
+    >>> dose, interval
+    (<Quantity(1.0, 'milligram / kilogram')>, <Quantity(12, 'hour')>)
+    """
+    match = _SC_ENTRY.match(text)
+    if match is None:
+        return None
+    number, unit, hours = match.groups()
+    return Q_(float(number), unit.lower()), Q_(int(hours), "h")
+
+
+def _transition_problems(protocol: Protocol, name: str) -> list[ProtocolError]:
+    """The SC schedule starts at or below the lowest step and respects the per-dose maximum."""
+    problems: list[ProtocolError] = []
+    transition = protocol.transition
+    if transition is None or not isinstance(protocol.regimen, ContinuousRegimen):
+        return problems
+    lowest = protocol.regimen.ladder[0].quantity
+    cap = transition.sc_max_per_dose
+    for i, text in enumerate(transition.sc_schedule):
+        field = f"transition.sc_schedule[{i}]"
+        entry = read_sc_schedule_entry(text)
+        if entry is None:
+            problems.append(
+                ProtocolError(
+                    f"{name}: '{field}' must read '<dose> mg SC q<N>h' or '<dose> mg/kg SC "
+                    f"q<N>h' (got '{text}')",
+                    field=field,
+                    value=text,
+                )
+            )
+            continue
+        dose, interval = entry
+        daily = (dose / interval).to(f"{dose.units:~}/day")
+        if i == 0 and daily.dimensionality == lowest.dimensionality and daily > lowest * 1.000001:
+            problems.append(
+                ProtocolError(
+                    f"{name}: '{field}' ({text}) gives {daily.magnitude:g} {daily.units:~} , more "
+                    f"than the lowest step it follows ({protocol.regimen.ladder[0].value:g} "
+                    f"{protocol.regimen.ladder[0].unit})",
+                    field=field,
+                    value=text,
+                )
+            )
+        if cap is not None and dose.check("[mass]") and dose > cap.quantity:
+            problems.append(
+                ProtocolError(
+                    f"{name}: '{field}' ({text}) is above the SC maximum per dose "
+                    f"({cap.value:g} {cap.unit})",
+                    field=field,
+                    value=text,
+                )
+            )
+    return problems
+
+
+def _renal_problems(protocol: Protocol, name: str) -> list[ProtocolError]:
+    problems: list[ProtocolError] = []
+    renal = protocol.renal
+    checks: list[tuple[str, Value | None, str]] = [
+        ("renal.threshold", renal.threshold, "mL/min"),
+        ("renal.esrd_below", renal.esrd_below, "mL/min"),
+        ("renal.obesity_threshold", renal.obesity_threshold, "dimensionless"),
+        ("renal.interval_factor", renal.interval_factor, "dimensionless"),
+    ]
+    if renal.paediatric is not None:
+        checks += [
+            ("renal.paediatric.below_age", renal.paediatric.below_age, "year"),
+            ("renal.paediatric.threshold", renal.paediatric.threshold, "mL/min"),
+            ("renal.paediatric.esrd_below", renal.paediatric.esrd_below, "mL/min"),
+        ]
+    for field, value, unit in checks:
+        if value is not None and value.quantity.dimensionality != Q_(1, unit).dimensionality:
+            problems.append(
+                ProtocolError(f"{name}: '{field}' must be in {unit}", field=field, value=value.unit)
+            )
+    factor = renal.interval_factor
+    if factor is not None and factor.value < 1:
+        problems.append(
+            ProtocolError(
+                f"{name}: 'renal.interval_factor' must be at least 1 (got {factor.value:g})",
+                field="renal.interval_factor",
+                value=factor.value,
+            )
+        )
     return problems
 
 

@@ -23,6 +23,13 @@ change_over_window     latest - the value at the start of ``window`` (a grade no
 consecutive_days       the condition ``op threshold`` held on each of the last ``days`` days
 flag                   a clinical flag recorded true (``analyte`` names the flag)
 =====================  =====================================================================
+
+The baseline of a patient is the last value before the first infusion (without an infusion
+history, the first value known). A condition marked ``new_since_start`` holds only when the
+comparison did *not* already hold at baseline: "a new ANC below 1.0" does not fire for a patient
+who presented neutropenic, which is the disease (HLH-2004 counts cytopenia as a criterion), not a
+reaction to the drug. Before the infusion starts every value is baseline, so such a condition
+never holds then.
 """
 
 from __future__ import annotations
@@ -43,8 +50,10 @@ __all__ = [
     "IntermittentOption",
     "IntermittentRegimen",
     "LabPanel",
+    "LoadLimits",
     "Measure",
     "MonitoringItem",
+    "PaediatricRenal",
     "Population",
     "Protocol",
     "PumpLimits",
@@ -52,6 +61,7 @@ __all__ = [
     "Rule",
     "TextItem",
     "Transition",
+    "VolumeBand",
 ]
 
 Measure = Literal[
@@ -98,6 +108,7 @@ class DoseLimits(_Frozen):
     """Lower and upper soft and hard limits of the daily dose (mg/day or mg/kg/day).
 
     ``absolute_hard_max`` (mg/day) caps weight-based protocols: no path produces more.
+    ``per_kg_hard_max`` (mg/kg/day) caps a protocol dosed in mg/day for a light patient.
     """
 
     soft_min: Value | None = None
@@ -105,6 +116,7 @@ class DoseLimits(_Frozen):
     hard_min: Value
     hard_max: Value
     absolute_hard_max: Value
+    per_kg_hard_max: Value | None = None
 
 
 class ContinuousRegimen(_Frozen):
@@ -147,6 +159,7 @@ class Condition(_Frozen):
     threshold: Value | None = None
     window: Value | None = None
     days: Value | None = None
+    new_since_start: bool = False
 
     @model_validator(mode="after")
     def _complete(self) -> Condition:
@@ -190,26 +203,74 @@ class Rule(Provenance):
 
 
 class Transition(Provenance):
-    """What follows the lowest step: SC anakinra or canakinumab."""
+    """What follows the lowest step: SC anakinra or canakinumab.
+
+    Each ``sc_schedule`` entry reads ``<dose> <mg or mg/kg> SC q<N>h``; the first gives no more
+    per day than the lowest step of the ladder (checked when the file is read), and no single SC
+    dose exceeds ``sc_max_per_dose``.
+    """
 
     text: str
     sc_schedule: tuple[str, ...] = ()
     sc_dose: Value | None = None
+    sc_max_per_dose: Value | None = None
     alternatives: tuple[str, ...] = ()
 
 
+class PaediatricRenal(_Frozen):
+    """Renal function below ``below_age``: the bedside Schwartz eGFR (mL/min per 1.73 m2).
+
+    Cockcroft-Gault is valid only for adults; a child's renal function is estimated from height
+    and creatinine, and compared with thresholds of its own (per 1.73 m2 of body surface).
+    """
+
+    below_age: Value
+    threshold: Value
+    esrd_below: Value
+
+
 class RenalRule(_Frozen):
-    """Renal function: which weight Cockcroft-Gault uses and how the rate is scaled."""
+    """Renal function: which weight Cockcroft-Gault uses and how the dose is adjusted.
+
+    A continuous infusion's rate is scaled by the clearance ratio (``severe_ratio``,
+    ``esrd_ratio``). An intermittent regimen changes the per-dose amount by that ratio (``dose``)
+    or lengthens the interval by ``interval_factor`` (``interval``: the label's every-other-day
+    dosing); ``intermittent_option`` names the option applied by default, and both are offered.
+    Above ``obesity_threshold`` x ideal body weight (with a height), Cockcroft-Gault uses the
+    adjusted body weight.
+    """
 
     crcl_weight: Literal["actual", "ideal", "adjusted"]
     crcl_weight_provenance: Provenance
     adjusted_weight_factor: Value | None = None
+    obesity_threshold: Value | None = None
     threshold: Value
     severe_ratio: Value
     esrd_ratio: Value
     esrd_below: Value
+    interval_factor: Value | None = None
+    intermittent_option: TextItem | None = None
+    paediatric: PaediatricRenal | None = None
     requires_confirmation: bool = True
     crrt_note: TextItem | None = None
+
+    @model_validator(mode="after")
+    def _known_option(self) -> RenalRule:
+        option = self.intermittent_option
+        if option is not None and option.text not in ("dose", "interval"):
+            raise ValueError(f"intermittent_option must be dose or interval (got '{option.text}')")
+        if option is not None and option.text == "interval" and self.interval_factor is None:
+            raise ValueError("intermittent_option 'interval' needs interval_factor")
+        return self
+
+
+class VolumeBand(_Frozen):
+    """Below ``below_weight``, a bag (or syringe) of ``final_volume``: small patients get small
+    volumes."""
+
+    below_weight: Value
+    final_volume: Value
+    container: Literal["bag", "syringe"] = "bag"
 
 
 class BagStrategy(_Frozen):
@@ -218,16 +279,23 @@ class BagStrategy(_Frozen):
     strategy: Literal["fixed_final_volume", "standard_concentration"]
     diluent: TextItem
     final_volume: Value | None = None
+    volume_by_weight: tuple[VolumeBand, ...] = ()
     standard_concentrations: tuple[Value, ...] = ()
     drug_volume_counts_in_final_volume: bool = True
     drug_volume_provenance: Provenance
     overfill: Value
     hang_time: Value
+    until_hung: Literal["room_temperature", "refrigerated"] = "room_temperature"
+    until_hung_provenance: Provenance | None = None
     syringe_dose: Value
     syringe_volume: Value
     product_concentration: Value
     draw_precision: Value
+    min_measurable_volume: Value | None = None
+    dilution_volumes: tuple[Value, ...] = ()
     rate_display_precision: Value
+    diluent_sodium_chloride: Value | None = None
+    product_sodium_chloride: Value | None = None
 
     @model_validator(mode="after")
     def _strategy_complete(self) -> BagStrategy:
@@ -254,6 +322,13 @@ class MonitoringItem(TextItem):
     interval: Value | None = None
 
 
+class LoadLimits(_Frozen):
+    """Daily fluid and sodium given with the drug, above which the plan warns (per kg)."""
+
+    fluid: Value
+    sodium: Value
+
+
 class LabPanel(_Frozen):
     """What is measured, and how often."""
 
@@ -275,6 +350,7 @@ class Protocol(_Frozen):
     route: Literal["IV"]
     loading_dose: Value | None = None
     loading_dose_max: Value | None = None
+    loading_dose_on_sc: TextItem | None = None
     regimen: ContinuousRegimen | IntermittentRegimen = Field(discriminator="kind")
     alternatives: tuple[IntermittentOption, ...] = ()
     limits: DoseLimits
@@ -284,10 +360,13 @@ class Protocol(_Frozen):
     renal: RenalRule
     bag: BagStrategy
     beyond_use: Value
+    beyond_use_refrigerated: Value | None = None
     storage: TextItem
+    handling: TextItem | None = None
     line: TextItem
     labs: LabPanel | None = None
     monitoring: tuple[MonitoringItem, ...] = ()
+    loads: LoadLimits | None = None
     pump: PumpLimits
     historical: bool = False
     sources: tuple[str, ...] = ()

@@ -13,7 +13,11 @@ from datetime import datetime
 import numpy as np
 
 from anakinra_iv.assessment.catalogue import get_analyte
-from anakinra_iv.dosing import calculate_creatinine_clearance, create_patient
+from anakinra_iv.dosing import (
+    calculate_absolute_clearance,
+    calculate_creatinine_clearance,
+    create_patient,
+)
 from anakinra_iv.errors import AnakinraError
 from anakinra_iv.interop.course import Course, CourseObservation
 from anakinra_iv.protocol import get_protocol
@@ -301,10 +305,11 @@ def calculate_course_pk_band(
         crcl = calculate_creatinine_clearance(patient, get_protocol(course.orders[0].protocol_id))
         if crcl is None:
             return None
+        absolute = calculate_absolute_clearance(crcl, patient)
         return calculate_pk_band(
             segments,
             weight=f"{weight} kg",
-            crcl=f"{crcl.value.to('mL/min').magnitude} mL/min",
+            crcl=f"{absolute.to('mL/min').magnitude} mL/min",
             until=now,
             rng=rng,
             n_subjects=n_subjects,

@@ -103,13 +103,31 @@ def test_start_needs_a_checked_bag(ward: Ward) -> None:
 
 
 def test_expired_bag_is_refused(ward: Ward) -> None:
-    """A bag prepared 08:00 with a 12-h beyond-use time cannot be hung at 20:00."""
+    """A bag prepared 08:00 and kept cold has a 24-h beyond-use time (USP 797 Category 1
+    refrigerated): it cannot be hung at 08:00 the next day."""
     order_id = prescribe_step(ward)
     verify(ward, order_id)
     bag_id = compound_and_check(ward, order_id)
-    ward.clock.advance(hours=12)
+    ward.clock.advance(hours=24)
     with pytest.raises(InvalidTransition, match="beyond-use"):
         administer(ward, order_id, "start", bag_id=bag_id)
+
+
+def test_bag_that_cannot_finish_before_its_beyond_use_time_is_not_started(ward: Ward) -> None:
+    """A 12-h bag with a 24-h beyond-use time must start within 12 h of its preparation: at
+    12 h 01 min it would run 1 min past its beyond-use time (hand calculation), so it is refused
+    and nothing is recorded."""
+    order_id = prescribe_step(ward)
+    verify(ward, order_id)
+    bag_id = compound_and_check(ward, order_id)
+    with ward.uow() as uow:
+        status = uow.bags.get(bag_id).status
+    ward.clock.advance(hours=12, minutes=1)
+    with pytest.raises(InvalidTransition, match="cannot finish before its beyond-use time"):
+        administer(ward, order_id, "start", bag_id=bag_id)
+    with ward.uow() as uow:
+        assert not uow.segments.list_for_order(order_id)
+        assert uow.bags.get(bag_id).status == status
 
 
 def test_pause_needs_a_reason(ward: Ward) -> None:

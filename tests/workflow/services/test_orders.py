@@ -20,7 +20,7 @@ from anakinra_iv.workflow.services import (
     prescribe,
     verify_order,
 )
-from tests.workflow_support.fixtures import Ward, prescribe_step, verify
+from tests.workflow_support.fixtures import Ward, prescribe_step, start_running, verify
 
 
 def test_prescribe_stores_the_plan_from_the_core(ward: Ward) -> None:
@@ -199,6 +199,31 @@ def test_dose_change_needs_fresh_verification(ward: Ward) -> None:
     verify(ward, order_id, "66.67 mg/h", "8 mg/mL")
     with ward.uow() as uow:
         assert uow.orders.get(order_id).verified_rate_mg_per_h == pytest.approx(1600 / 24)
+
+
+def test_escalating_a_running_infusion_gives_no_second_loading_dose(ward: Ward) -> None:
+    """The 100 mg loading bolus (fisher-1994-jama) belongs to the start: a dose change before
+    the start keeps it, a dose change of a running infusion drops it (issue 9)."""
+    order_id = prescribe_step(ward)
+    change_dose(
+        ChangeDose(ward.users["prescriber"], order_id, step=2, reason="lower start"),
+        ward.uow(),
+        ward.services.calculator,
+        ward.clock(),
+    )
+    with ward.uow() as uow:
+        assert uow.orders.get(order_id).loading_dose_mg == 100
+    running, _ = start_running(ward)
+    change_dose(
+        ChangeDose(ward.users["prescriber"], running, step=4, reason="no response"),
+        ward.uow(),
+        ward.services.calculator,
+        ward.clock(),
+    )
+    with ward.uow() as uow:
+        order = uow.orders.get(running)
+        assert order.loading_dose_mg is None
+        assert order.plan_inputs.get("infusion_running") is True
 
 
 def test_discontinue_needs_a_reason_and_ends_the_order(ward: Ward) -> None:

@@ -23,13 +23,14 @@ def _prepare(ward: Ward, order_id: int, who: str = "pharmacist", lots: tuple[str
 
 
 def test_bag_recipe_and_beyond_use_come_from_the_protocol(ward: Ward) -> None:
-    """A 12-h bag at 1200 mg/day holds 600 mg in 100 mL (6 mg/mL); BUD = prepared + 12 h."""
+    """A 12-h bag at 1200 mg/day holds 600 mg in 100 mL (6 mg/mL); kept cold until hung, BUD =
+    prepared + 24 h (USP 797 Category 1 refrigerated)."""
     order_id = prescribe_step(ward)
     verify(ward, order_id)
     bag = _prepare(ward, order_id, lots=("LOT-1", "LOT-2"))
     assert (bag.drug_amount_mg, bag.final_volume_ml) == (600.0, 100.0)
     assert bag.concentration_mg_per_ml == pytest.approx(6.0)
-    assert bag.beyond_use - bag.prepared_at == timedelta(hours=12)
+    assert bag.beyond_use - bag.prepared_at == timedelta(hours=24)
     assert (bag.status, bag.syringe_lots) == ("prepared", ("LOT-1", "LOT-2"))
 
 

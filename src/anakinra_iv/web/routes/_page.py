@@ -15,7 +15,7 @@ from pydantic import ValidationError
 
 from anakinra_iv.bootstrap import Services
 from anakinra_iv.errors import AnakinraError, InvalidInput
-from anakinra_iv.units import Q_, format_quantity
+from anakinra_iv.units import Q_, format_quantity, read_number
 from anakinra_iv.web.security import TokenClaims, is_valid_csrf
 from anakinra_iv.workflow import queries
 
@@ -49,12 +49,12 @@ def read_optional_int(text: str | None, field: str) -> int | None:
     """A whole number typed into the form field ``field``, or None when left empty."""
     if not text or not text.strip():
         return None
-    try:
-        return int(text)
-    except ValueError as error:
+    number = read_number(text, field=field)
+    if number != int(number) or abs(number) > 2**31:
         raise InvalidInput(
             f"'{field}' must be a whole number (got '{text}')", field=field, value=text
-        ) from error
+        )
+    return int(number)
 
 
 def _describe_refusal(error: ValidationError) -> str:

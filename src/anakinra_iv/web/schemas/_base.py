@@ -18,7 +18,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainValidato
 from anakinra_iv.assessment.catalogue import get_analyte
 from anakinra_iv.assessment.observations import read_measurement
 from anakinra_iv.errors import AnakinraError, InvalidInput, UnitMismatch, UnknownItem
-from anakinra_iv.units import Q_, Quantity, parse_quantity
+from anakinra_iv.units import Q_, Quantity, parse_quantity, read_number
 
 __all__ = [
     "MAX_RECORD_ID",
@@ -130,8 +130,8 @@ def collect(problems: list[AnakinraError], read: Callable[[], T]) -> T | None:
 
 def _is_number(text: str) -> bool:
     try:
-        float(text)
-    except ValueError:
+        read_number(text, field="value")
+    except InvalidInput:
         return False
     return True
 

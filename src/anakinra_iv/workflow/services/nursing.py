@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from anakinra_iv.errors import InvalidInput, InvalidTransition, OverrideRequired
@@ -110,7 +110,24 @@ def _usable_bag(uow: UnitOfWork, order: Order, bag_id: int | None, at: datetime)
             value=bag.id,
         )
     _require_within_beyond_use(bag, at)
+    _require_finish_before_beyond_use(bag, at)
     return bag
+
+
+def _require_finish_before_beyond_use(bag: Bag, at: datetime) -> None:
+    """A bag is started only if it can run its whole hang time before its beyond-use time."""
+    ends = at + timedelta(hours=bag.hang_time_h)
+    if ends > bag.beyond_use:
+        latest = bag.beyond_use - timedelta(hours=bag.hang_time_h)
+        raise InvalidTransition(
+            f"bag {bag.id} cannot finish before its beyond-use time "
+            f"{bag.beyond_use.isoformat()}: started at {at.isoformat()} its {bag.hang_time_h:g} h "
+            f"would end at {ends.isoformat()}; it had to start by {latest.isoformat()} - "
+            "prepare a new bag",
+            field="bag_id",
+            value=bag.id,
+            limit=latest.isoformat(),
+        )
 
 
 def _require_within_beyond_use(bag: Bag, at: datetime) -> None:

@@ -105,6 +105,7 @@ def read_plan_request(inputs: dict[str, Any]) -> PlanRequest:
         step=inputs.get("step"),
         daily_dose=quantity(inputs.get("daily_dose")),
         override_reason=inputs.get("override_reason"),
+        infusion_running=bool(inputs.get("infusion_running", False)),
     )
 
 
@@ -244,6 +245,9 @@ def change_dose(
             daily_dose=cmd.daily_dose,
             override_reason=cmd.override_reason,
         )
+        # A dose change of a running infusion gives no second loading dose.
+        running = bool(uow.segments.list_for_order(order.id))
+        request = replace(request, infusion_running=running)
         plan = calculator.calculate_plan(request, now=now)
         _require_approved(uow, plan)
         fields = _plan_fields(plan)

@@ -1,0 +1,164 @@
+"""The REST API and the web forms refuse an ambiguous decimal comma, naming the field, and store
+nothing (hypothesis; the other entry paths: ``tests/test_number_entry_paths.py``).
+
+Expected behaviour: issue 9 item 1 (``"7,5 kg"`` was read as 75 kg).
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import unquote
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from sqlalchemy import Engine, func, select
+
+from anakinra_iv.records.tables import AuditEvent, Observation, Order, Patient
+from tests.test_number_entry_paths import AMBIGUOUS, DECIMAL_HINT
+from tests.web.conftest import Api
+from tests.workflow_support.fixtures import PASSWORD, compound_and_check, prescribe_step, verify
+
+
+def _count(engine: Engine) -> tuple[int, ...]:
+    with engine.connect() as connection:
+        return tuple(
+            connection.scalar(select(func.count()).select_from(t)) or 0
+            for t in (Patient, Observation, Order, AuditEvent)
+        )
+
+
+WEB = settings(max_examples=8, suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+class TestRestApi:
+    @pytest.mark.parametrize(("field", "unit"), [("weight", "kg"), ("creatinine", "mg/dL")])
+    @WEB
+    @given(number=AMBIGUOUS)
+    def test_patient_body(
+        self, api: Api, engine: Engine, field: str, unit: str, number: str
+    ) -> None:
+        """POST /api/patients with '7,5 kg': 422 naming the field; nothing stored."""
+        body = {
+            "mrn": "MRN-COMMA",
+            "name": "Roe, Ann",
+            "birth_date": "1980-05-01",
+            "sex": "female",
+            "weight": "70 kg",
+            "creatinine": "1.0 mg/dL",
+        } | {field: f"{number} {unit}"}
+        before = _count(engine)
+        response = api.post("nurse", "/api/patients", body)
+        assert response.status_code == 422 and f"'{field}" in response.json()["message"]
+        assert DECIMAL_HINT in response.text
+        assert _count(engine) == before
+
+    @WEB
+    @given(number=AMBIGUOUS)
+    def test_observation_body(self, api: Api, engine: Engine, number: str) -> None:
+        """POST an observation '1,2 mg/dL' of creatinine: refused, nothing stored."""
+        url = f"/api/patients/{api.ward.patient_id}/observations"
+        body = {
+            "code": "2160-0",
+            "value": f"{number} mg/dL",
+            "collected_at": "2026-01-05T07:00:00Z",
+        }
+        before = _count(engine)
+        response = api.post("nurse", url, body)
+        assert response.status_code == 422 and DECIMAL_HINT in response.text
+        assert _count(engine) == before
+
+    @WEB
+    @given(number=AMBIGUOUS)
+    def test_order_body(self, api: Api, engine: Engine, number: str) -> None:
+        """POST /api/orders with a daily dose '2,5 mg/kg/day': refused, nothing stored."""
+        body = {
+            "patient_id": api.ward.patient_id,
+            "protocol_id": "adult-mas-civ",
+            "daily_dose": f"{number} mg/kg/day",
+        }
+        before = _count(engine)
+        response = api.post("prescriber", "/api/orders", body)
+        assert response.status_code == 422 and "'daily_dose" in response.json()["message"]
+        assert DECIMAL_HINT in response.text
+        assert _count(engine) == before
+
+    @pytest.mark.parametrize("field", ["rate_mg_per_h", "concentration_mg_per_ml"])
+    @WEB
+    @given(number=AMBIGUOUS)
+    def test_verification_body(self, api: Api, engine: Engine, field: str, number: str) -> None:
+        """A pharmacist's blind entry '5,0' is refused naming the field (not counted as a
+        mismatch)."""
+        order_id = prescribe_step(api.ward)
+        body = {"rate_mg_per_h": "50", "concentration_mg_per_ml": "6"} | {field: number}
+        before = _count(engine)
+        response = api.post("pharmacist", f"/api/orders/{order_id}/verify", body)
+        assert response.status_code == 422 and f"'{field}" in response.json()["message"]
+        assert DECIMAL_HINT in response.text
+        assert _count(engine) == before
+
+    @WEB
+    @given(number=AMBIGUOUS)
+    def test_administration_body(self, api: Api, engine: Engine, number: str) -> None:
+        """A nurse's pump rate '8,3' mL/h is refused naming the field."""
+        order_id = prescribe_step(api.ward)
+        verify(api.ward, order_id)
+        bag_id = compound_and_check(api.ward, order_id)
+        body = {"event": "start", "bag_id": bag_id, "rate_ml_per_h": number}
+        before = _count(engine)
+        response = api.post("nurse", f"/api/orders/{order_id}/administrations", body)
+        assert response.status_code == 422 and "'rate_ml_per_h" in response.json()["message"]
+        assert DECIMAL_HINT in response.text
+        assert _count(engine) == before
+
+    @WEB
+    @given(number=AMBIGUOUS)
+    def test_bag_check_body(self, api: Api, engine: Engine, number: str) -> None:
+        """The concentration read off a bag at its second check, '6,0', is refused naming the
+        field; the bag stays unchecked."""
+        order_id = prescribe_step(api.ward)
+        verify(api.ward, order_id)
+        bag = api.post("pharmacist", f"/api/orders/{order_id}/bags", {"syringe_lots": ["L1"]})
+        assert bag.status_code == 201, bag.text
+        bag_id = bag.json()["id"]
+        before = _count(engine)
+        response = api.post(
+            "pharmacist2", f"/api/bags/{bag_id}/check", {"concentration_mg_per_ml": number}
+        )
+        assert response.status_code == 422 and "'concentration_mg_per_ml" in response.text
+        assert DECIMAL_HINT in response.text
+        assert _count(engine) == before
+        assert api.get("pharmacist", f"/api/orders/{order_id}").json()["bags"][0]["status"] == (
+            "prepared"
+        )
+
+
+class TestWebForms:
+    @WEB
+    @given(number=AMBIGUOUS)
+    def test_patient_form(self, api: Api, engine: Engine, number: str) -> None:
+        """The registration form typed '7,5 kg' shows the refusal naming 'weight'; nothing
+        stored."""
+        page = api.client.post(
+            "/login",
+            data={"username": "rn_cy", "password": PASSWORD, "next": "/patients"},
+            follow_redirects=True,
+        )
+        match = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+        assert match is not None
+        before = _count(engine)
+        response = api.client.post(
+            "/patients",
+            data={
+                "mrn": "MRN-FORM",
+                "name": "Roe, Ann",
+                "birth_date": "1980-05-01",
+                "sex": "female",
+                "weight": f"{number} kg",
+                "csrf_token": match.group(1),
+            },
+            follow_redirects=False,
+        )
+        assert response.status_code == 303
+        shown = unquote(response.headers["location"])
+        assert "'weight'" in shown and DECIMAL_HINT in shown
+        assert _count(engine) == before
