@@ -37,7 +37,6 @@ if TYPE_CHECKING:
 
 __all__ = ["read_columns"]
 
-_BOM = b"\xef\xbb\xbf"
 _LARGEST_WHOLE = 2.0**53
 """Whole-number columns above this cannot be held exactly; such files go to the record reader."""
 
@@ -46,12 +45,11 @@ Column = FloatArray | IntArray
 
 
 def read_columns(data: bytes, allowed_covariates: Collection[str] | None) -> Dataset | None:
-    """The dataset in ``data`` (UTF-8 CSV bytes), or ``None`` where the record reader must read it.
+    """The dataset in ``data`` (UTF-8 CSV bytes, no byte-order mark), or ``None`` where the record
+    reader must read it.
 
     Header problems are raised here as the record reader raises them.
     """
-    if data.startswith(_BOM):
-        data = data[len(_BOM) :]
     end = data.find(b"\n")
     if end <= 0 or b'"' in data[:end] or not _plain(data):
         return None

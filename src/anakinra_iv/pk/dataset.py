@@ -148,10 +148,11 @@ def read_dataset(path: Path | str, *, allowed_covariates: Collection[str] | None
         ) from None
     from anakinra_iv.pk.csv_columns import read_columns
 
+    data = data.removeprefix(b"\xef\xbb\xbf")  # what decoding as utf-8-sig drops
     found = read_columns(data, allowed_covariates)
     if found is not None:
         return found
-    return _read_records(data.decode("utf-8-sig"), allowed_covariates)
+    return _read_records(data.decode("utf-8"), allowed_covariates)
 
 
 def read_dataset_text(text: str, *, allowed_covariates: Collection[str] | None = None) -> Dataset:
@@ -174,7 +175,11 @@ def read_dataset_text(text: str, *, allowed_covariates: Collection[str] | None =
     """
     from anakinra_iv.pk.csv_columns import read_columns
 
-    found = read_columns(text.encode("utf-8"), allowed_covariates)
+    try:
+        data = text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate: the record reader reads the text as it is
+        return _read_records(text, allowed_covariates)
+    found = read_columns(data, allowed_covariates)
     if found is not None:
         return found
     return _read_records(text, allowed_covariates)
@@ -187,15 +192,25 @@ def _read_records(text: str, allowed_covariates: Collection[str] | None) -> Data
         header = [h.strip() for h in next(reader)]
     except StopIteration:
         raise DatasetError("the dataset is empty (no header row)") from None
+    except csv.Error as error:
+        raise _not_csv(reader.line_num, error) from None
     upper = check_header(header, allowed_covariates)
     covariate_columns = tuple(n for n in upper if n not in KNOWN_COLUMNS)
     problems: list[AnakinraError] = []
-    records = list(_records(reader, upper, covariate_columns, problems))
+    try:
+        records = list(_records(reader, upper, covariate_columns, problems))
+    except csv.Error as error:
+        raise _not_csv(reader.line_num, error) from None
     if not records and not problems:
         problems.append(DatasetError("the dataset has no records"))
     problems.extend(_check_order(records))
     ProblemList.raise_if_any(problems)
     return Dataset.from_records(records, covariate_columns)
+
+
+def _not_csv(line: int, error: csv.Error) -> DatasetError:
+    """A text the CSV reader cannot split (a lone carriage return, a NUL character ...)."""
+    return DatasetError(f"line {line}: not readable as CSV ({error})", value=str(error))
 
 
 def check_header(header: Sequence[str], allowed_covariates: Collection[str] | None) -> list[str]:
