@@ -121,6 +121,7 @@ class AnalyticKernel:
         self.central = central
         self.volume = np.broadcast_to(np.asarray(central_volume_l, dtype=float), (self.subjects,))
         self._propagators = PropagatorCache()
+        self._last_input: tuple[float, FloatArray, FloatArray] | None = None
         self._grid_tables: dict[float, tuple[FloatArray, FloatArray]] = {}
         self._step_propagators: dict[float, FloatArray] = {}
 
@@ -142,9 +143,13 @@ class AnalyticKernel:
         full = self._from_grid_step(key)
         if full is None:
             full = self._augmented(key)
+        return self.store_propagators(key, full)
+
+    def store_propagators(self, dt: float, full: FloatArray) -> tuple[FloatArray, FloatArray]:
+        """Keep ``(E(dt), G(dt))`` from ``exp([[K, I], [0, 0]]·dt)`` (subjects, 2n, 2n)."""
         e = np.ascontiguousarray(full[:, : self.n, : self.n])
         g = np.ascontiguousarray(full[:, : self.n, self.n :])
-        self._propagators.put(key, (e, g))
+        self._propagators.put(float(dt), (e, g))
         return e, g
 
     def _from_grid_step(self, dt: float) -> FloatArray | None:
@@ -176,8 +181,18 @@ class AnalyticKernel:
             return out
         out = np.einsum("sij,sj->si", e, amounts)
         if rates is not None:
-            out += np.einsum("sij,sj->si", g, rates)
+            out += self._input(dt, g, rates)
         return out
+
+    def _input(self, dt: float, g: FloatArray, rates: FloatArray) -> FloatArray:
+        """``G(dt)·r``, remembered for the last (step, rates) pair: between two events the same
+        step and the same running infusions recur at every observation."""
+        last = self._last_input
+        if last is not None and last[0] == dt and last[1] is rates:
+            return last[2]
+        found: FloatArray = np.einsum("sij,sj->si", g, rates)
+        self._last_input = (dt, rates, found)
+        return found
 
     def concentration(self, amounts: FloatArray) -> FloatArray:
         """Central concentration (mg/L) of each subject."""

@@ -18,18 +18,29 @@ first subject in file order that fails is the one reported, as before.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 
 from anakinra_iv.errors import AnakinraError, DatasetError, InvalidInput
 from anakinra_iv.pk._types import BoolArray, FloatArray, IntArray
 from anakinra_iv.pk.dataset import Record
-from anakinra_iv.pk.engine import DoseValues, EventEngine, KernelFactory, TimelineDivergesError
+from anakinra_iv.pk.engine import (
+    DoseValues,
+    EventEngine,
+    KernelFactory,
+    TimelineDivergesError,
+    analytic_kernel,
+)
 from anakinra_iv.pk.parameters import PkModel
+from anakinra_iv.pk.prefetch import prefetch_propagators
 from anakinra_iv.pk.table import EventTable
 
 __all__ = ["parameter_sets", "simulate_subject", "simulate_table"]
+
+Observer = Callable[[int, FloatArray], None]
+_ALONE_CHUNK = 256
+"""Subjects run alone whose propagators are computed together (bounded memory)."""
 
 
 def parameter_sets(
@@ -120,49 +131,49 @@ class _Batches:
         self.renal = renal
         self.factory = factory
         self.order, self.starts = table.by_subject()
-        self.in_blocks = bool(np.all(self.order == np.arange(self.order.size)))
+        self.in_blocks = bool(self.order.size == 0 or self.order[-1] == self.order.size - 1)
+        self.in_blocks = self.in_blocks and bool(np.all(np.diff(self.order) == 1))
         self.names = sorted(table.covariates)
-        self.carried = self._carried()
+        self.carried = {name: self._carried(name) for name in self.names}
         self.changed = self._changed()
         self.out = np.full(len(table), np.nan)
 
     def _in_subject_order(self, values: FloatArray) -> FloatArray:
         return values if self.in_blocks else values[self.order]
 
-    def _carried(self) -> FloatArray:
-        """Covariate values in force at each record (subject order): last value carried forward,
-        the first one carried back, the default where a subject never has one (else NaN)."""
-        size = self.order.size
-        result = np.empty((size, len(self.names)))
+    def _carried(self, name: str) -> FloatArray:
+        """A covariate's value in force at each record (subject order): the last value carried
+        forward, the first one carried back, the default where a subject never has one (else
+        NaN)."""
+        values = self._in_subject_order(self.table.covariates[name])
+        valid = ~np.isnan(values)
+        if np.all(valid):  # given on every record: nothing to carry
+            return values
+        size = values.size
         index = np.arange(size)
         lengths = np.diff(self.starts)
         segment = np.repeat(self.starts[:-1], lengths)
         ends = segment + np.repeat(lengths, lengths)
-        for j, name in enumerate(self.names):
-            values = self._in_subject_order(self.table.covariates[name])
-            valid = ~np.isnan(values)
-            if np.all(valid):  # given on every record: nothing to carry
-                result[:, j] = values
-                continue
-            last = np.maximum.accumulate(np.where(valid, index, -1))
-            first = np.minimum.accumulate(np.where(valid, index, size)[::-1])[::-1]
-            head = first[segment]
-            source = np.where(last >= segment, last, np.where(head < ends, head, -1))
-            column = np.where(source >= 0, values[np.maximum(source, 0)], np.nan)
-            default = self.defaults.get(name)
-            result[:, j] = column if default is None else np.where(source >= 0, column, default)
+        last = np.maximum.accumulate(np.where(valid, index, -1))
+        first = np.minimum.accumulate(np.where(valid, index, size)[::-1])[::-1]
+        head = first[segment]
+        source = np.where(last >= segment, last, np.where(head < ends, head, -1))
+        column = np.where(source >= 0, values[np.maximum(source, 0)], np.nan)
+        default = self.defaults.get(name)
+        result: FloatArray = column if default is None else np.where(source >= 0, column, default)
         return result
 
     def _changed(self) -> BoolArray:
         """Whether any covariate in force differs from the subject's previous record (subject
         order; False at each subject's first record)."""
-        carried = self.carried
-        changed = np.zeros(carried.shape[0], dtype=bool)
-        if carried.shape[1]:
-            before, after = carried[:-1], carried[1:]
-            differs = (after != before) & ~(np.isnan(after) & np.isnan(before))
-            changed[1:] = np.any(differs, axis=1)
-            changed[self.starts[:-1]] = False
+        changed = np.zeros(self.order.size, dtype=bool)
+        for values in self.carried.values():
+            before, after = values[:-1], values[1:]
+            differs = after != before
+            if np.isnan(values).any():
+                differs &= ~(np.isnan(after) & np.isnan(before))
+            changed[1:] |= differs
+        changed[self.starts[:-1]] = False
         return changed
 
     def patterns(self) -> list[IntArray]:
@@ -225,16 +236,40 @@ class _Batches:
 
     def run(self) -> FloatArray:
         """Concentration (mg/L) at every EVID 0 record (NaN elsewhere), by record position."""
-        failure: tuple[int, Exception] | None = None
-        for group in self.patterns():
-            if failure is not None and group[0] > failure[0]:
-                continue
-            found = self._first_failure(group)
-            if found is not None and (failure is None or found[0] < failure[0]):
-                failure = found
-        if failure is not None:
-            raise failure[1]
+        failures: list[tuple[int, Exception]] = []
+        groups = self.patterns()
+        for group in groups:
+            if group.size > 1:
+                found = self._first_failure(group)
+                failures += [found] if found is not None else []
+        alone = np.asarray([int(g[0]) for g in groups if g.size == 1], dtype=np.int64)
+        for start in range(0, alone.size, _ALONE_CHUNK):
+            failures += self._run_each(alone[start : start + _ALONE_CHUNK])
+        if failures:
+            raise min(failures, key=lambda f: f[0])[1]
         return self.out
+
+    def _run_each(self, subjects: IntArray) -> list[tuple[int, Exception]]:
+        """Subjects that share their pattern with no other: each runs alone, but the propagators
+        of all their steps between records are computed first in one batch."""
+        failures: list[tuple[int, Exception]] = []
+        ready: list[tuple[int, EventEngine, Observer]] = []
+        for subject in subjects.tolist():
+            try:
+                ready.append((subject, *self._prepare(np.asarray([subject]))))
+            except (AnakinraError, TimelineDivergesError) as error:
+                failures += _found(self._run_alone(subject, error))
+        if self.factory is analytic_kernel:
+            prefetch_propagators(
+                [(engine.kernel(0), engine.records) for _, engine, _ in ready],
+                [len(engine.parameter_sets) == 1 for _, engine, _ in ready],
+            )
+        for subject, engine, observe in ready:
+            try:
+                engine.run(on_observation=observe)
+            except (AnakinraError, TimelineDivergesError) as error:
+                failures += _found(self._run_alone(subject, error))
+        return failures
 
     def _first_failure(self, subjects: IntArray) -> tuple[int, Exception] | None:
         """Run the batch; where it fails, halve it until the first failing subject is found."""
@@ -259,17 +294,23 @@ class _Batches:
         return None
 
     def _run_batch(self, subjects: IntArray) -> None:
+        engine, observe = self._prepare(subjects)
+        engine.run(on_observation=observe)
+
+    def _prepare(self, subjects: IntArray) -> tuple[EventEngine, Observer]:
+        """The engine of a batch, and where its observations go."""
         length = int(self.starts[subjects[0] + 1] - self.starts[subjects[0]])
         offsets = self.starts[subjects][:, None] + np.arange(length)
-        positions = self.order[offsets]  # (S, R) record positions
+        # (R, S): each record of the pattern, then each subject's position of it in the table
+        positions = np.ascontiguousarray((offsets if self.in_blocks else self.order[offsets]).T)
         sets, indices = self._parameter_sets(offsets)
         t = self.table
-        values = DoseValues(
-            amt=t.amt[positions].T,
-            rate=t.rate[positions].T,
-            mrate=np.nan_to_num(t.mrate[positions].T, nan=0.0),
-        )
-        records = t.records_at(positions[0])
+        records = t.records_at(positions[:, 0])
+        doses = [p for p, r in enumerate(records) if r.is_dose]
+        numbers = [np.zeros((length, subjects.size)) for _ in range(3)]
+        for number, column in zip(numbers, (t.amt, t.rate, t.mrate), strict=True):
+            number[doses] = column[positions[doses]]
+        values = DoseValues(amt=numbers[0], rate=numbers[1], mrate=np.nan_to_num(numbers[2]))
         engine = EventEngine(
             self.model.structure,
             records,
@@ -284,9 +325,9 @@ class _Batches:
         out = self.out
 
         def observe(position: int, concentrations: FloatArray) -> None:
-            out[positions[:, position]] = concentrations
+            out[positions[position]] = concentrations
 
-        engine.run(on_observation=observe)
+        return engine, observe
 
     def _parameter_sets(self, offsets: IntArray) -> tuple[list[dict[str, FloatArray]], list[int]]:
         """A parameter set from each record where any subject's covariates change (offsets (S, R)
@@ -296,19 +337,20 @@ class _Batches:
         indices: list[int] = []
         for position in range(offsets.shape[1]):
             if position == 0 or changes[position]:
-                sets.append(self._parameters(self.carried[offsets[:, position]]))
+                sets.append(self._parameters(offsets[:, position]))
             indices.append(len(sets) - 1)
         return sets, indices
 
-    def _parameters(self, values: FloatArray) -> dict[str, FloatArray]:
-        """Individual parameters of a batch from its covariate values (S, k) in force."""
+    def _parameters(self, at: IntArray) -> dict[str, FloatArray]:
+        """Individual parameters of a batch from the covariates in force at ``at`` (one record of
+        each subject, subject order)."""
         model = self.model
-        subjects = values.shape[0]
+        subjects = at.size
         given: dict[str, FloatArray] = {
             name: np.full(subjects, value) for name, value in self.defaults.items()
         }
-        for j, name in enumerate(self.names):
-            given[name] = values[:, j]
+        for name, values in self.carried.items():
+            given[name] = values[at]
         covariates: dict[str, FloatArray] = {}
         for name in model.covariates:
             found = given.get(name)
@@ -325,6 +367,10 @@ class _Batches:
                 params[name] = array if typical is None else np.where(missing, typical, array)
         model.structure.check_parameters(params)
         return params
+
+
+def _found(failure: tuple[int, Exception] | None) -> list[tuple[int, Exception]]:
+    return [] if failure is None else [failure]
 
 
 def simulate_table(

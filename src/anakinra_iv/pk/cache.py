@@ -18,6 +18,7 @@ Examples
 
 from __future__ import annotations
 
+import functools
 import itertools
 import os
 import threading
@@ -52,7 +53,11 @@ def get_cache_limit_bytes() -> int:
     InvalidInput
         The variable is not a number of MiB >= 0 (0 turns caching off).
     """
-    text = os.environ.get(CACHE_SETTING)
+    return _limit_bytes(os.environ.get(CACHE_SETTING))
+
+
+@functools.lru_cache(maxsize=8)
+def _limit_bytes(text: str | None) -> int:
     if text is None or not text.strip():
         return int(DEFAULT_CACHE_MIB * 2**20)
     try:
@@ -80,23 +85,29 @@ class _Budget:
         self.lock = threading.Lock()
         self.entries: OrderedDict[tuple[int, float], int] = OrderedDict()
         self.caches: dict[int, weakref.ref[PropagatorCache]] = {}
+        self.owned: dict[int, set[float]] = {}
         self.dead: list[int] = []
         self.serials = itertools.count()
         self.total = 0
 
     def register(self, cache: PropagatorCache) -> int:
         serial = next(self.serials)
+        dead = self.dead
+
+        def died(_: weakref.ref[PropagatorCache]) -> None:
+            dead.append(serial)
+
         with self.lock:
-            self.caches[serial] = weakref.ref(cache)
-        weakref.finalize(cache, self.dead.append, serial)
+            self.caches[serial] = weakref.ref(cache, died)
+            self.owned[serial] = set()
         return serial
 
     def sweep(self) -> None:
         """Drop the entries of caches that no longer exist (call with the lock held)."""
         while self.dead:
             owner = self.dead.pop()
-            for key in [k for k in self.entries if k[0] == owner]:
-                self.total -= self.entries.pop(key)
+            for key in self.owned.pop(owner, ()):
+                self.total -= self.entries.pop((owner, key))
             self.caches.pop(owner, None)
 
     def admit(self, owner: int, key: float, size: int, limit: int) -> bool:
@@ -108,11 +119,13 @@ class _Budget:
         while self.total + size > limit and self.entries:
             (holder, old), freed = self.entries.popitem(last=False)
             self.total -= freed
+            self.owned[holder].discard(old)
             found = self.caches.get(holder)
             cache = found() if found is not None else None
             if cache is not None:
                 cache.entries.pop(old, None)
         self.entries[(owner, key)] = size
+        self.owned[owner].add(key)
         self.total += size
         return True
 

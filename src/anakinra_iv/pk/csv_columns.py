@@ -60,8 +60,6 @@ def read_columns(data: bytes, allowed_covariates: Collection[str] | None) -> Dat
     header = [h.strip() for h in next(csv.reader(io.StringIO(header_text)))]
     upper = check_header(header, allowed_covariates)
     covariate_columns = tuple(n for n in upper if n not in KNOWN_COLUMNS)
-    if not data[end + 1 :].strip():
-        return None
     parsed = _parse(data, upper)
     if parsed is None:
         return None

@@ -71,31 +71,67 @@ class EventTable:
 
     def records_at(self, positions: Iterable[int]) -> list[Record]:
         """The records at the given positions, as objects."""
-        return [self._record(int(i)) for i in positions]
+        at = np.fromiter(positions, dtype=np.int64)
 
-    def _record(self, i: int) -> Record:
-        def optional(values: FloatArray) -> float | None:
-            value = float(values[i])
-            return None if math.isnan(value) else value
+        def optional(values: FloatArray) -> list[float | None]:
+            return [None if math.isnan(v) else v for v in values[at].tolist()]
 
-        cmt = optional(self.cmt)
-        return Record(
-            id=self.subject_ids[int(self.subject[i])],
-            time=float(self.time[i]),
-            evid=int(self.evid[i]),
-            amt=float(self.amt[i]),
-            cmt=None if cmt is None else int(cmt),
-            rate=float(self.rate[i]),
-            ii=float(self.ii[i]),
-            addl=int(self.addl[i]),
-            ss=int(self.ss[i]),
-            f=optional(self.f),
-            alag=optional(self.alag),
-            dur=optional(self.dur),
-            mrate=optional(self.mrate),
-            covariates={name: optional(values) for name, values in self.covariates.items()},
-            row=int(self.row[i]),
-        )
+        names = list(self.covariates)
+        covariates = [optional(self.covariates[name]) for name in names]
+        ids = self.subject_ids
+        return [
+            Record(
+                id=ids[subject],
+                time=time,
+                evid=evid,
+                amt=amt,
+                cmt=None if cmt is None else int(cmt),
+                rate=rate,
+                ii=ii,
+                addl=addl,
+                ss=ss,
+                f=f,
+                alag=alag,
+                dur=dur,
+                mrate=mrate,
+                covariates=dict(zip(names, values, strict=True)),
+                row=row,
+            )
+            for (
+                subject,
+                time,
+                evid,
+                amt,
+                cmt,
+                rate,
+                ii,
+                addl,
+                ss,
+                f,
+                alag,
+                dur,
+                mrate,
+                row,
+                *values,
+            ) in zip(
+                self.subject[at].tolist(),
+                self.time[at].tolist(),
+                self.evid[at].tolist(),
+                self.amt[at].tolist(),
+                optional(self.cmt),
+                self.rate[at].tolist(),
+                self.ii[at].tolist(),
+                self.addl[at].tolist(),
+                self.ss[at].tolist(),
+                optional(self.f),
+                optional(self.alag),
+                optional(self.dur),
+                optional(self.mrate),
+                self.row[at].tolist(),
+                *covariates,
+                strict=True,
+            )
+        ]
 
 
 def table_from_records(records: Sequence[Record], covariate_columns: Sequence[str]) -> EventTable:
