@@ -16,14 +16,27 @@ Printed, all measured in this one run on this machine:
 
 Targets (issue 3): >= 100x faster than the baseline, within 5x of the floor, < 5 s on 2 cores.
 
-Run: ``.venv/bin/python bench/pk_population.py [--subjects N] [--sample K]``.
+5. Memory that grows with work (issue 11, section 3): 1,000 SC doses of 100 mg at irregular times
+   (intervals drawn from 4-20 h, about 500 days), anakinra-adult with between-subject
+   variability, hourly output reduced to 5/50/95 % bands, for 1,000 and for 10,000 subjects, each
+   in a fresh process (CPU seconds, peak RSS). Every dose needs propagators for new step lengths:
+   before the byte budget on the propagator cache (``ANAKINRA_PK_CACHE_MIB``, default 256 MiB) the
+   10,000-subject run peaked at 4.6-5.2 GiB and took 12.8-14.8x the 1,000-subject time.
+   Targets: peak RSS <= 1 GiB and CPU time <= 11x the 1,000-subject run; exit status 1 if missed.
+
+Run: ``.venv/bin/python bench/pk_population.py [--part grid|sc|all] [--subjects N] [--sample K]``
+(``--smoke``: tiny sizes, targets not checked).
 """
 
 from __future__ import annotations
 
 import argparse
 import itertools
+import json
+import os
 import resource
+import subprocess
+import sys
 import time
 import tracemalloc
 
@@ -31,6 +44,7 @@ import numpy as np
 from scipy.integrate import solve_ivp
 
 from anakinra_iv.pk import get_model
+from anakinra_iv.pk.cache import CACHE_SETTING, DEFAULT_CACHE_MIB
 from anakinra_iv.pk.dataset import Record
 from anakinra_iv.pk.population import _PercentileSink, sample_random_effects
 from anakinra_iv.pk.simulate import _ArraySink, simulate_records
@@ -101,12 +115,97 @@ def baseline_subject(
     return out
 
 
-def main() -> None:
+def sc_run(subjects: int, doses: int, seed: int = 7) -> dict[str, float]:
+    """Irregular SC doses for ``subjects``, bands streamed; CPU seconds and peak RSS (MiB)."""
+    model = get_model("anakinra-adult")
+    rng = np.random.default_rng(seed)
+    times = np.round(np.cumsum(rng.uniform(4.0, 20.0, doses)) - 4.0, 3)
+    recs = [
+        Record(id="1", time=float(t), evid=1, amt=100.0, cmt=1, row=i + 1)
+        for i, t in enumerate(times)
+    ]
+    etas = sample_random_effects(model, subjects, np.random.default_rng(1))
+    covariates = {"WT": np.full(subjects, 70.0), "CRCL": np.full(subjects, 90.0)}
+    params = model.individual_parameters(covariates, etas=etas, subjects=subjects)
+    count = int(times[-1] + 24) + 1
+    sink = _PercentileSink(subjects, count, (5.0, 50.0, 95.0), None, np.random.default_rng(0))
+    start = time.process_time()
+    simulate_records(model, recs, params, step_h=1.0, count=count, sink=sink)
+    return {
+        "cpu_s": time.process_time() - start,
+        "rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "outputs": float(count),
+        "median_last_mg_l": float(sink.bands[1, -1]),
+    }
+
+
+def sc_part(sizes: tuple[int, int], doses: int, check: bool) -> list[str]:
+    """Part 5: the irregular SC case at two sizes, each in a fresh process."""
+    runs = {}
+    for subjects in sizes:
+        child = subprocess.run(
+            [sys.executable, __file__, "--sc-run", str(subjects), "--doses", str(doses)],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        runs[subjects] = json.loads(child.stdout.strip().splitlines()[-1])
+    small, large = (runs[n] for n in sizes)
+    ratio = large["cpu_s"] / small["cpu_s"]
+    limit_mib = float(os.environ.get(CACHE_SETTING) or DEFAULT_CACHE_MIB)
+    print(
+        f"5. {doses:,} SC doses at irregular times, {int(small['outputs']):,} hourly outputs, "
+        f"propagator cache budget {limit_mib:g} MiB:\n"
+        f"   {sizes[0]:,} subjects {small['cpu_s']:.2f} s CPU, "
+        f"peak RSS {small['rss_mib']:.0f} MiB\n"
+        f"   {sizes[1]:,} subjects {large['cpu_s']:.2f} s CPU, peak RSS {large['rss_mib']:.0f} MiB"
+        f"\n   time ratio {ratio:.2f}x for {sizes[1] / sizes[0]:g}x the subjects (target <= 11x),"
+        f" peak RSS {large['rss_mib'] / 1024:.2f} GiB (target <= 1 GiB)"
+    )
+    if not check:
+        return []
+    missed = []
+    if ratio > 11:
+        missed.append(f"5: {ratio:.2f}x the 1,000-subject time > 11x")
+    if large["rss_mib"] > 1024:
+        missed.append(f"5: peak RSS {large['rss_mib']:.0f} MiB > 1 GiB")
+    return missed
+
+
+def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--part", choices=("grid", "sc", "all"), default="all")
     parser.add_argument("--subjects", type=int, default=10_000)
     parser.add_argument("--sample", type=int, default=20, help="subjects timed for the baseline")
     parser.add_argument("--days", type=int, default=DAYS)
+    parser.add_argument("--doses", type=int, default=1_000, help="part 5: irregular SC doses")
+    parser.add_argument("--sc-run", type=int, default=0, help=argparse.SUPPRESS)
+    parser.add_argument("--smoke", action="store_true", help="tiny sizes, targets not checked")
     args = parser.parse_args()
+    if args.sc_run:
+        print(json.dumps(sc_run(args.sc_run, args.doses)))
+        return 0
+    if args.smoke:
+        args.subjects, args.sample, args.days, args.doses = 40, 2, 2, 20
+    print(
+        f"load average {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} on {os.cpu_count()} CPUs"
+    )
+    if args.part in ("grid", "all"):
+        grid_part(args)
+    missed: list[str] = []
+    if args.part in ("sc", "all"):
+        sizes = (20, 200) if args.smoke else (1_000, 10_000)
+        missed = sc_part(sizes, args.doses, check=not args.smoke)
+    print(f"load average {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} after the run")
+    for line in missed:
+        print(f"TARGET MISSED: {line}")
+    if args.smoke:
+        print("smoke run: targets not checked")
+    return 1 if missed else 0
+
+
+def grid_part(args: argparse.Namespace) -> None:
+    """Parts 1-4: the 14-day continuous-infusion population on a 5-minute grid."""
     n, days = args.subjects, args.days
     model = get_model("anakinra-adult")
     count = round(24 * days / STEP_H) + 1
@@ -200,4 +299,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

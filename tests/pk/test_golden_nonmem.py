@@ -1,13 +1,14 @@
 """NONMEM 7 outputs of the mrgsolve ``nmtests`` dosing benchmark, reproduced to a relative 1e-4.
 
-Oracle: ``../shared/reference/nonmem-golden/`` (ADVAN2 TRANS2, CL 1.1 L/h, V 20 L, KA 1.5 /h;
-CP = A(2) / V × 1000). The files are read from the shared folder beside the repository, never
-copied into it; the tests skip, with that reason, where the folder is absent.
+Oracle: ``golden/nonmem/`` beside this file (ADVAN2 TRANS2, CL 1.1 L/h, V 20 L, KA 1.5 /h;
+CP = A(2) / V × 1000), a verbatim copy of the shared reference folder with its provenance note
+(``README.md``, ``NOTICE.md``). Nothing here skips: a missing or altered file is a failure.
 """
 
 from __future__ import annotations
 
 import csv
+import hashlib
 import subprocess
 import sys
 from pathlib import Path
@@ -17,14 +18,16 @@ import pytest
 
 from anakinra_iv.pk import read_dataset, read_dataset_text, simulate_dataset
 
-GOLDEN = Path(__file__).resolve().parents[2] / ".." / "shared" / "reference" / "nonmem-golden"
+GOLDEN = Path(__file__).resolve().parent / "golden" / "nonmem"
 PARAMS = {"CL": 1.1, "V": 20.0, "KA": 1.5}
 MODEL = "one-compartment-absorption"
-
-needs_golden = pytest.mark.skipif(
-    not (GOLDEN / "dataset.csv").is_file(),
-    reason=f"NONMEM golden folder absent: {GOLDEN} (shared/reference/nonmem-golden)",
-)
+SHA256 = {
+    "README.md": "e281ea8c666bd5e82792d35db312248c2cfd2d8d34aa814035f85b7746a86f71",
+    "dataset.csv": "79803d8b81032d17c43f080e1060374ff2c0af0eea118de4827995a479da1a1d",
+    "expected.csv": "3e8ca7a387265c79524e8fb8d2d68aa6ca793da717aa874d9e5603a2bc3428bd",
+    "scenarios.csv": "3e1c00c19bafb39ce297333990f75f3cb3d3573b2a24dfa680879f657771f67b",
+}
+"""SHA-256 of the shared reference files (``reference/nonmem-golden/``) as copied."""
 
 
 def _expected() -> list[dict[str, str]]:
@@ -33,8 +36,9 @@ def _expected() -> list[dict[str, str]]:
 
 
 def _scenarios() -> list[str]:
+    """Scenario IDs; a missing file gives one ID that then fails, never an empty (skipped) list."""
     if not (GOLDEN / "scenarios.csv").is_file():
-        return ["absent"]
+        return ["scenarios.csv missing"]
     with (GOLDEN / "scenarios.csv").open(encoding="utf-8") as stream:
         return [row["ID"] for row in csv.DictReader(stream)]
 
@@ -44,10 +48,23 @@ def _relative_error(simulated: np.ndarray, expected: np.ndarray) -> np.ndarray:
     return np.where(expected == 0, np.abs(simulated), np.abs(simulated - expected) / scale)
 
 
+@pytest.mark.parametrize("name", sorted(SHA256))
+def test_golden_file_is_shipped_unaltered(name: str) -> None:
+    """Each golden file is in the repository, byte for byte the shared reference copy."""
+    path = GOLDEN / name
+    assert path.is_file(), f"NONMEM golden file missing: {path}"
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == SHA256[name]
+
+
+def test_every_scenario_has_expected_rows() -> None:
+    """The scenario list is not empty and each scenario has at least one NONMEM output row."""
+    scenarios = _scenarios()
+    ids = {row["ID"] for row in _expected()}
+    assert len(scenarios) >= 20 and set(scenarios) <= ids
+
+
 @pytest.fixture(scope="module")
 def simulated() -> dict[str, np.ndarray]:
-    if not (GOLDEN / "dataset.csv").is_file():
-        pytest.skip(f"NONMEM golden folder absent: {GOLDEN}")
     dataset = read_dataset(GOLDEN / "dataset.csv")
     result = simulate_dataset(dataset, MODEL, params=PARAMS)
     return {
@@ -57,7 +74,6 @@ def simulated() -> dict[str, np.ndarray]:
     }
 
 
-@needs_golden
 @pytest.mark.parametrize("scenario", _scenarios())
 def test_each_scenario_matches_nonmem(scenario: str, simulated: dict[str, np.ndarray]) -> None:
     """Every observation of the scenario equals NONMEM's CP to a relative 1e-4 (nmtests 1001)."""
@@ -72,14 +88,12 @@ def test_each_scenario_matches_nonmem(scenario: str, simulated: dict[str, np.nda
     )
 
 
-@needs_golden
 def test_rows_come_out_in_input_order(simulated: dict[str, np.ndarray]) -> None:
     """One output per EVID 0 record, in file order (NONMEM's table order)."""
     expected = _expected()
     assert [r["ID"] for r in expected] == simulated["ids"].tolist()
 
 
-@needs_golden
 def test_command_line_reproduces_nonmem(tmp_path: Path) -> None:
     """`anakinra simulate --data` writes ID, TIME, CP rows matching NONMEM (CP in mg/L here)."""
     out = tmp_path / "cp.csv"

@@ -125,7 +125,7 @@ def test_random_regimens_exact_equals_ode(model: str, scale: float, regimen: lis
     times = np.arange(0.0, 60.0, 1.3)
     observations = [Record(id="1", time=float(t), row=100 + j) for j, t in enumerate(times)]
     ordered = sorted(records + observations, key=lambda r: r.time)
-    data = Dataset(tuple(ordered))
+    data = Dataset.from_records(ordered)
     exact = simulate_dataset(data, model, params=params)
     ode = simulate_dataset(data, model, params=params, method="ode")
     assert_relative(exact.concentrations, ode.concentrations, RTOL, floor=1e-7)

@@ -20,12 +20,17 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from anakinra_iv.errors import AnakinraError, DatasetError, ProblemList
 from anakinra_iv.units import read_number
+
+if TYPE_CHECKING:
+    from anakinra_iv.pk.table import EventTable
 
 __all__ = [
     "KNOWN_COLUMNS",
@@ -85,12 +90,30 @@ class Record:
         return self.evid in (1, 4)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Dataset:
-    """Records in file order, with the covariate columns they carry."""
+    """Records in file order, held as columns (:class:`~anakinra_iv.pk.table.EventTable`), with
+    the covariate columns they carry.
 
-    records: tuple[Record, ...]
+    ``records`` builds the record objects on first use; the simulator reads the columns.
+    """
+
+    table: EventTable
     covariate_columns: tuple[str, ...] = ()
+
+    @classmethod
+    def from_records(
+        cls, records: Sequence[Record], covariate_columns: Sequence[str] = ()
+    ) -> Dataset:
+        """A dataset of the given records (file order)."""
+        from anakinra_iv.pk.table import table_from_records
+
+        return cls(table_from_records(records, covariate_columns), tuple(covariate_columns))
+
+    @cached_property
+    def records(self) -> tuple[Record, ...]:
+        """Every record, in file order."""
+        return tuple(self.table.records_at(range(len(self.table))))
 
     def subjects(self) -> list[tuple[str, list[Record]]]:
         """Records grouped by ID, in order of first appearance (records keep file order)."""
@@ -115,12 +138,18 @@ def _number(text: str) -> float | None:
 def read_dataset(path: Path | str, *, allowed_covariates: Collection[str] | None = None) -> Dataset:
     """Read and check a dataset file; see :func:`read_dataset_text`."""
     try:
-        text = Path(path).read_text(encoding="utf-8-sig")
+        data = Path(path).read_bytes()
     except OSError as error:
         raise DatasetError(
             f"cannot read dataset '{path}': {error.strerror}", value=str(path)
         ) from None
-    return read_dataset_text(text, allowed_covariates=allowed_covariates)
+    from anakinra_iv.pk.csv_columns import read_columns
+
+    data = data.removeprefix(b"\xef\xbb\xbf")  # what decoding as utf-8-sig drops
+    found = read_columns(data, allowed_covariates)
+    if found is not None:
+        return found
+    return _read_records(data.decode("utf-8"), allowed_covariates)
 
 
 def read_dataset_text(text: str, *, allowed_covariates: Collection[str] | None = None) -> Dataset:
@@ -141,11 +170,49 @@ def read_dataset_text(text: str, *, allowed_covariates: Collection[str] | None =
         back within an ID, a dose without AMT or RATE, or inconsistent dose items; each names its
         row and column.
     """
+    from anakinra_iv.pk.csv_columns import read_columns
+
+    try:
+        data = text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate: the record reader reads the text as it is
+        return _read_records(text, allowed_covariates)
+    found = read_columns(data, allowed_covariates)
+    if found is not None:
+        return found
+    return _read_records(text, allowed_covariates)
+
+
+def _read_records(text: str, allowed_covariates: Collection[str] | None) -> Dataset:
+    """The record-by-record reader: every check, every message (the reference for the columns)."""
     reader = csv.reader(io.StringIO(text))
     try:
         header = [h.strip() for h in next(reader)]
     except StopIteration:
         raise DatasetError("the dataset is empty (no header row)") from None
+    except csv.Error as error:
+        raise _not_csv(reader.line_num, error) from None
+    upper = check_header(header, allowed_covariates)
+    covariate_columns = tuple(n for n in upper if n not in KNOWN_COLUMNS)
+    problems: list[AnakinraError] = []
+    try:
+        records = list(_records(reader, upper, covariate_columns, problems))
+    except csv.Error as error:
+        raise _not_csv(reader.line_num, error) from None
+    if not records and not problems:
+        problems.append(DatasetError("the dataset has no records"))
+    problems.extend(_check_order(records))
+    ProblemList.raise_if_any(problems)
+    return Dataset.from_records(records, covariate_columns)
+
+
+def _not_csv(line: int, error: csv.Error) -> DatasetError:
+    """A text the CSV reader cannot split (a lone carriage return, a NUL character ...)."""
+    return DatasetError(f"line {line}: not readable as CSV ({error})", value=str(error))
+
+
+def check_header(header: Sequence[str], allowed_covariates: Collection[str] | None) -> list[str]:
+    """The column names in upper case, or the header's problems raised (unknown, missing ID or
+    TIME, repeated)."""
     upper = [h.upper() for h in header]
     allowed = {c.upper() for c in allowed_covariates or ()}
     problems: list[AnakinraError] = []
@@ -168,13 +235,7 @@ def read_dataset_text(text: str, *, allowed_covariates: Collection[str] | None =
     if len(set(upper)) != len(upper):
         problems.append(DatasetError("the header repeats a column name"))
     ProblemList.raise_if_any(problems)
-    covariate_columns = tuple(n for n in upper if n not in KNOWN_COLUMNS)
-    records = list(_records(reader, upper, covariate_columns, problems))
-    if not records and not problems:
-        problems.append(DatasetError("the dataset has no records"))
-    problems.extend(_check_order(records))
-    ProblemList.raise_if_any(problems)
-    return Dataset(tuple(records), covariate_columns)
+    return upper
 
 
 def _records(

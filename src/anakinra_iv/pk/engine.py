@@ -60,6 +60,7 @@ from anakinra_iv.pk.dataset import Record
 from anakinra_iv.pk.models import StructuralModel
 
 __all__ = [
+    "DoseValues",
     "EventEngine",
     "GridSink",
     "Kernel",
@@ -68,6 +69,9 @@ __all__ = [
 ]
 
 _EPS = 1e-9
+
+Numbers = FloatArray | float
+"""A record's number: one value, or one per subject of a batch."""
 
 
 class Kernel(Protocol):
@@ -131,6 +135,20 @@ class _Infusion:
     rate: FloatArray
 
 
+@dataclass(frozen=True)
+class DoseValues:
+    """Per-subject dose numbers of a batch whose subjects share one schedule.
+
+    Arrays of shape (records, subjects): ``amt`` (mg), ``rate`` and ``mrate`` (mg/h). They replace
+    the records' own AMT, RATE and MRATE; everything that decides event times (TIME, EVID, CMT,
+    II, ADDL, SS, F, ALAG, DUR and the infusion durations) stays the shared records'.
+    """
+
+    amt: FloatArray
+    rate: FloatArray
+    mrate: FloatArray
+
+
 class EventEngine:
     """Run one batch of subjects through their records.
 
@@ -148,6 +166,12 @@ class EventEngine:
         Batch size.
     kernel_factory
         Propagation method, exact by default.
+    values
+        Per-subject AMT, RATE and MRATE for a batch of subjects sharing the records' schedule.
+    strict
+        Require event times (lag, infusion durations) to be equal across the batch to the last
+        bit, so that each subject sees exactly the times it would alone; by default a relative
+        1e-9 is tolerated (one schedule simulated for a population).
     """
 
     def __init__(
@@ -158,8 +182,12 @@ class EventEngine:
         record_parameters: Sequence[int],
         subjects: int,
         kernel_factory: KernelFactory = analytic_kernel,
+        values: DoseValues | None = None,
+        strict: bool = False,
     ) -> None:
         self.model = model
+        self.values = values
+        self.tolerance = 0.0 if strict else _EPS
         self.records = list(records)
         self.parameter_sets = list(parameter_sets)
         self.record_parameters = list(record_parameters)
@@ -346,7 +374,7 @@ class EventEngine:
         if record.evid in (3, 4):
             self._reset()
         if record.evid in (1, 4):
-            self._dose_record(record)
+            self._dose_record(record, position)
 
     def _reset(self) -> None:
         """Empty every compartment, stop running infusions, cancel pending (ADDL, lagged) doses."""
@@ -358,11 +386,18 @@ class EventEngine:
     def _uniform(self, values: FloatArray | float, what: str) -> float:
         array = np.asarray(values, dtype=float)
         first = float(array.flat[0])
-        if array.size > 1 and float(np.ptp(array)) > _EPS * max(1.0, abs(first)):
+        if array.size > 1 and float(np.ptp(array)) > self.tolerance * max(1.0, abs(first)):
             raise TimelineDivergesError(what)
         return first
 
-    def _realise(self, record: Record) -> _Dose:
+    def _numbers(self, record: Record, position: int) -> tuple[Numbers, Numbers, Numbers]:
+        """AMT, RATE and MRATE of the record: per subject in a batch with values, else its own."""
+        if self.values is None:
+            return record.amt, record.rate, record.mrate or 0.0
+        values = self.values
+        return values.amt[position], values.rate[position], values.mrate[position]
+
+    def _realise(self, record: Record, position: int) -> _Dose:
         params = self.parameter_sets[self.param_index]
         full_index = self.dose_cmt(record)
         is_depot = self.model.depot_cmt is not None and full_index == self.model.depot_cmt - 1
@@ -379,27 +414,28 @@ class EventEngine:
             lag = self._uniform(params["ALAG1"], "lag time")
         else:
             lag = 0.0
-        amount = f * record.amt
+        amt, given_rate, mrate = self._numbers(record, position)
+        amount = f * amt
         rate: FloatArray | None = None
         duration = 0.0
         if record.rate > 0:
-            rate = ones * record.rate
-            duration = self._uniform(amount / record.rate, "infusion duration")
+            rate = ones * given_rate
+            duration = self._uniform(amount / given_rate, "infusion duration")
         elif record.rate == -1:
             assert record.mrate is not None
-            rate = ones * record.mrate
-            duration = self._uniform(amount / record.mrate, "infusion duration")
+            rate = ones * mrate
+            duration = self._uniform(amount / mrate, "infusion duration")
         elif record.rate == -2:
             assert record.dur is not None
             duration = record.dur
             rate = amount / duration
         return _Dose(self.position[full_index], amount, rate, duration, lag, record.ii, record)
 
-    def _dose_record(self, record: Record) -> None:
-        dose = self._realise(record)
+    def _dose_record(self, record: Record, position: int) -> None:
+        dose = self._realise(record, position)
         if record.ss in (1, 2):
             if record.amt == 0 and (record.rate > 0 or record.rate == -1) and record.ii == 0:
-                self._constant_steady_state(dose, record)
+                self._constant_steady_state(dose, record, position)
                 return
             self._steady_state(dose, record)
         first = record.time + dose.lag
@@ -432,10 +468,11 @@ class EventEngine:
         rates[:, dose.index] = dose.rate
         return rates
 
-    def _constant_steady_state(self, dose: _Dose, record: Record) -> None:
+    def _constant_steady_state(self, dose: _Dose, record: Record, position: int) -> None:
         rates = np.zeros((self.subjects, len(self.active)))
+        _, given_rate, mrate = self._numbers(record, position)
         # F does not apply to a steady-state constant infusion (PREDPP guide); RATE -1 reads MRATE.
-        rates[:, dose.index] = record.mrate if record.rate == -1 else record.rate
+        rates[:, dose.index] = mrate if record.rate == -1 else given_rate
         state = self.current.constant_input_state(rates)
         if record.ss == 1:
             self._reset()

@@ -12,12 +12,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
 from anakinra_iv.errors import DatasetError, InvalidInput, ProblemList
-from anakinra_iv.pk._types import FloatArray
+from anakinra_iv.pk._types import FloatArray, IntArray
+from anakinra_iv.pk.batches import simulate_table
 from anakinra_iv.pk.catalog import get_model
+from anakinra_iv.pk.csv_format import format_table_csv
 from anakinra_iv.pk.dataset import Dataset, Record
 from anakinra_iv.pk.engine import (
     EventEngine,
@@ -101,15 +104,31 @@ class Simulation:
         ]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class DatasetSimulation:
-    """One output per observation record (EVID 0), in input order."""
+    """One output per observation record (EVID 0), in input order.
+
+    ``subject`` indexes ``subject_ids`` for each output; ``data_rows`` holds each output's 1-based
+    data row.
+    """
 
     model: str
-    ids: tuple[str, ...]
     times: FloatArray
     concentrations: FloatArray
-    rows_in_file: tuple[int, ...]
+    subject_ids: tuple[str, ...]
+    subject: IntArray
+    data_rows: IntArray
+
+    @cached_property
+    def ids(self) -> tuple[str, ...]:
+        """The subject ID of each output."""
+        found: list[str] = np.asarray(self.subject_ids, dtype=object)[self.subject].tolist()
+        return tuple(found)
+
+    @cached_property
+    def rows_in_file(self) -> tuple[int, ...]:
+        """The data row of each output."""
+        return tuple(self.data_rows.tolist())
 
     def rows(self) -> list[dict[str, float | str]]:
         """``ID``, ``TIME`` (h), ``CP`` (central amount / central volume; mg/L for mg and L)."""
@@ -117,6 +136,10 @@ class DatasetSimulation:
             {"ID": i, "TIME": float(t), "CP": float(c)}
             for i, t, c in zip(self.ids, self.times, self.concentrations, strict=True)
         ]
+
+    def to_csv(self) -> str:
+        """``ID,TIME,CP`` lines with a header, numbers to 10 significant digits (``.10g``)."""
+        return format_table_csv(self.subject_ids, self.subject, self.times, self.concentrations)
 
 
 def resolve_model(model: PkModel | str, params: Mapping[str, float] | None = None) -> PkModel:
@@ -133,57 +156,6 @@ def _kernel_factory(method: str) -> KernelFactory:
     if method == "ode":
         return ode_kernel
     raise InvalidInput(f"'method' must be 'exact' or 'ode' (got '{method}')", field="method")
-
-
-def _parameter_sets(
-    model: PkModel,
-    records: Sequence[Record],
-    defaults: Mapping[str, float],
-    renal: str | None,
-) -> tuple[list[dict[str, FloatArray]], list[int]]:
-    """Per-record parameters (LOCF covariates and parameter columns), deduplicated."""
-    names = sorted({name for r in records for name in r.covariates})
-    carried: dict[str, float | None] = {}
-    for name in names:
-        first = next(
-            (r.covariates.get(name) for r in records if r.covariates.get(name) is not None), None
-        )
-        carried[name] = first if first is not None else defaults.get(name)
-    sets: list[dict[str, FloatArray]] = []
-    keys: list[tuple[tuple[str, float | None], ...]] = []
-    indices: list[int] = []
-    for record in records:
-        for name in names:
-            value = record.covariates.get(name)
-            if value is not None:
-                carried[name] = value
-        values = {**defaults, **{k: v for k, v in carried.items() if v is not None}}
-        key = tuple(sorted(values.items()))
-        if keys and keys[-1] == key:
-            indices.append(len(sets) - 1)
-            continue
-        covariates = {
-            k: np.asarray([v], dtype=float) for k, v in values.items() if k in model.covariates
-        }
-        try:
-            params = model.individual_parameters(covariates, renal=renal)
-        except InvalidInput as error:
-            raise DatasetError(
-                f"row {record.row}: {error.message}", row=record.row, column=error.field
-            ) from None
-        for name, value in values.items():
-            if name in model.structure.parameter_names and name not in model.covariates:
-                params[name] = np.asarray([value], dtype=float)
-        try:
-            model.structure.check_parameters(params)
-        except InvalidInput as error:
-            raise DatasetError(
-                f"row {record.row}: {error.message}", row=record.row, column=error.field
-            ) from None
-        sets.append(params)
-        keys.append(key)
-        indices.append(len(sets) - 1)
-    return sets, indices
 
 
 def simulate_dataset(
@@ -232,26 +204,16 @@ def simulate_dataset(
         )
     factory = _kernel_factory(method)
     defaults = {k.upper(): float(v) for k, v in (covariates or {}).items()}
-    by_position: dict[int, float] = {}
-    for _, records in dataset.subjects():
-        sets, indices = _parameter_sets(pk_model, records, defaults, renal)
-        engine = EventEngine(pk_model.structure, records, sets, indices, 1, factory)
-        pk_model.check_routes(engine.dose_cmt(r) + 1 for r in records if r.is_dose)
-        found: dict[int, float] = {}
-
-        def observe(position: int, values: FloatArray, found: dict[int, float] = found) -> None:
-            found[position] = float(values[0])
-
-        engine.run(on_observation=observe)
-        for position, value in found.items():
-            by_position[records[position].row] = value
-    observations = dataset.observations
+    table = dataset.table
+    values = simulate_table(table, pk_model, defaults, renal, factory)
+    observed = np.flatnonzero(table.evid == 0)
     return DatasetSimulation(
         model=pk_model.name,
-        ids=tuple(r.id for r in observations),
-        times=np.asarray([r.time for r in observations], dtype=float),
-        concentrations=np.asarray([by_position[r.row] for r in observations], dtype=float),
-        rows_in_file=tuple(r.row for r in observations),
+        times=table.time[observed],
+        concentrations=values[observed],
+        subject_ids=table.subject_ids,
+        subject=table.subject[observed],
+        data_rows=table.row[observed],
     )
 
 
