@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from tests.workflow_support.fixtures import TEST_AUDIT_KEY
 from typer.testing import CliRunner
 
 from anakinra_iv.cli.main import app
@@ -14,7 +15,12 @@ runner = CliRunner()
 
 @pytest.fixture
 def db_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """ANAKINRA_DATABASE_URL pointing at a fresh SQLite file, cheap argon2 costs."""
+    """ANAKINRA_DATABASE_URL pointing at a fresh SQLite file, an owner-only audit key file
+    shared by every database of the test, cheap argon2 costs."""
+    key_file = tmp_path / "audit.key"
+    key_file.write_text(TEST_AUDIT_KEY)
+    key_file.chmod(0o600)
+    monkeypatch.setenv("ANAKINRA_AUDIT_KEY_FILE", str(key_file))
     monkeypatch.setenv("ANAKINRA_DATABASE_URL", f"sqlite:///{tmp_path / 'ward.sqlite3'}")
     monkeypatch.setenv("ANAKINRA_ARGON2_TIME_COST", "1")
     monkeypatch.setenv("ANAKINRA_ARGON2_MEMORY_COST_KIB", "8")

@@ -56,7 +56,7 @@ def login(
         token,
         httponly=True,
         samesite="strict",
-        secure=app.settings.cookie_secure,
+        secure=app.settings.secure_cookies,
         max_age=app.settings.session_minutes * 60,
     )
     return response
