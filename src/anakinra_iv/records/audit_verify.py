@@ -150,14 +150,14 @@ def verify_audit(session: Session, keys: AuditKeys) -> AuditChainReport:
             f"audit head names event {head.last_seq} but the chain ends at event {walk.count}"
         )
     problems.extend(checkpoint_problems)
+    beyond = [seq for seq in checkpoints if seq > walk.count]
+    if beyond:
+        problems.append(
+            f"checkpoint names event {max(beyond)} but the chain ends at event {walk.count}: "
+            "events were removed and the head moved back"
+        )
     for seq, mac in sorted(checkpoints.items()):
-        if seq > walk.count:
-            problems.append(
-                f"checkpoint names event {seq} but the chain ends at event {walk.count}: "
-                "events were removed and the head moved back"
-            )
-            break
-        if walk.hashes.get(seq) != mac:
+        if seq <= walk.count and walk.hashes.get(seq) != mac:
             problems.append(f"event {seq} differs from its signed checkpoint")
     if walk.legacy:
         notes.append(f"{walk.legacy} events predate the keyed chain (unkeyed SHA-256)")
