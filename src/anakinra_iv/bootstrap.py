@@ -143,6 +143,7 @@ def create_services(
             lockout_threshold=settings.lockout_threshold,
             lockout_minutes=settings.lockout_minutes,
             min_password_length=settings.min_password_length,
+            lockout_max_minutes=settings.lockout_max_minutes,
         ),
         audit_keys=load_audit_keys(settings),
         clock=clock or get_utc_now,

@@ -36,6 +36,7 @@ from anakinra_iv.records.repository import (
     UserRepository,
     VerificationRepository,
 )
+from anakinra_iv.records.throttles import LoginThrottleRepository
 
 __all__ = ["SqlAlchemyUnitOfWork", "UnitOfWork"]
 
@@ -56,6 +57,7 @@ class UnitOfWork(abc.ABC):
     segments: SegmentRepository
     recommendations: RecommendationRepository
     audit: AuditLog
+    throttles: LoginThrottleRepository
 
     def __enter__(self) -> Self:
         return self
@@ -116,6 +118,7 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
         self.segments = SegmentRepository(session)
         self.recommendations = RecommendationRepository(session)
         self.audit = AuditLog(session)
+        self.throttles = LoginThrottleRepository(session)
         return super().__enter__()
 
     def __exit__(
