@@ -93,7 +93,7 @@ class Settings(BaseSettings):
     audit_checkpoint_file: Path | None = None
     max_body_bytes: int = Field(default=64 * 1024, gt=0)
     max_cds_body_bytes: int = Field(default=1024 * 1024, gt=0)
-    max_concurrent_requests: int = Field(default=32, gt=0)
+    max_concurrent_requests: int = Field(default=64, gt=0)
     health_timeout_seconds: float = Field(default=2.0, gt=0)
     idempotency_hours: int = Field(default=24, gt=0)
     mrn_case: Literal["upper", "lower", "preserve"] = "upper"
