@@ -4,7 +4,6 @@ readiness that ask the database, API docs off by default."""
 
 from __future__ import annotations
 
-import re
 import socket
 import threading
 import time

@@ -31,10 +31,11 @@ def test_constraint_failures_become_conflicts_naming_the_record(api: Api, engine
         "INSERT INTO orders (patient_id, prescriber_id, protocol_id, protocol_version, status, "
         "needs_verification, daily_dose_mg, rate_mg_per_h, planned_concentration_mg_per_ml, "
         "planned_rate_ml_per_h, limit_status, plan_inputs, plan_summary, created_at, "
-        f"updated_at, version, open_patient_id) SELECT patient_id, prescriber_id, protocol_id, "
+        "updated_at, version, open_patient_id) SELECT patient_id, prescriber_id, protocol_id, "
         "protocol_version, status, needs_verification, daily_dose_mg, rate_mg_per_h, "
         "planned_concentration_mg_per_ml, planned_rate_ml_per_h, limit_status, plan_inputs, "
-        f"plan_summary, created_at, updated_at, 1, open_patient_id FROM orders WHERE id = {order_id}",
+        "plan_summary, created_at, updated_at, 1, open_patient_id FROM orders "
+        f"WHERE id = {order_id}",
     )
     assert open_order is not None and open_order.field == "patient_id"
     assert "already has an open order" in open_order.message
