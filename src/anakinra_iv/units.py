@@ -120,6 +120,34 @@ _ALIASES: dict[str, str] = {
 _NUMBER = re.compile(r"^\s*([-+]?(?:\d+(?:[.,]\d+)*|\.\d+)(?:[eE][-+]?\d+)?)\s*(.*?)\s*$")
 
 
+_THOUSANDS = re.compile(r"^[-+]?\d{1,3}(?:,\d{3}){2,}(?:\.\d+)?$|^[-+]?\d{1,3},\d{3}\.\d+$")
+_DECIMAL_COMMA = re.compile(r"^[-+]?\d+,(?:\d{1,2}|\d{4,})$")
+
+
+def _read_number(text: str, *, field: str, shown: str) -> float:
+    """A number as typed: ``1.2`` and the decimal comma ``1,2`` are 1.2; ``1,250,000`` and
+    ``1,250.5`` use commas between thousands; ``1,250`` (1.25 or 1250?) is refused.
+
+    >>> _read_number("1,2", field="x", shown=""), _read_number("1,250,000", field="x", shown="")
+    (1.2, 1250000.0)
+    """
+    if "," not in text:
+        return float(text)
+    mantissa, _, exponent = text.replace("E", "e").partition("e")
+    if _THOUSANDS.match(mantissa):
+        number = mantissa.replace(",", "")
+    elif _DECIMAL_COMMA.match(mantissa):
+        number = mantissa.replace(",", ".")
+    else:
+        raise InvalidInput(
+            f"'{field}' {shown!r}: the comma in '{text}' could be a decimal comma or separate "
+            f"thousands; write {text.replace(',', '')} or {text.replace(',', '.')}",
+            field=field,
+            value=shown,
+        )
+    return float(number + (f"e{exponent}" if exponent else ""))
+
+
 def ucum_to_pint(code: str) -> str:
     """Translate a UCUM unit code into a pint unit expression.
 
@@ -222,7 +250,7 @@ def parse_quantity(
                 field=field,
                 value=value,
             )
-        number = float(number_text.replace(",", ""))
+        number = _read_number(number_text, field=field, shown=shown)
         factor, parsed_unit = _parse_unit(unit_text, field=field)
         quantity = Q_(number * factor if factor != 1 else number, parsed_unit)
     if not math.isfinite(float(quantity.magnitude)):
