@@ -96,7 +96,6 @@ class Settings(BaseSettings):
     max_concurrent_requests: int = Field(default=64, gt=0)
     health_timeout_seconds: float = Field(default=2.0, gt=0)
     idempotency_hours: int = Field(default=24, gt=0)
-    mrn_case: Literal["upper", "lower", "preserve"] = "upper"
 
     @model_validator(mode="after")
     def _refuse_unsafe(self) -> Self:

@@ -52,6 +52,7 @@ from anakinra_iv.records.tables import AuditEvent, AuditHead
 __all__ = [
     "APPEND_ONLY_DDL",
     "AUDIT_KEYS_INFO",
+    "COMMIT_ENTITY_INFO",
     "GENESIS_HASH",
     "KEYED_SCHEME",
     "LEGACY_SCHEME",
@@ -70,6 +71,9 @@ KEYED_SCHEME = "hmac-sha256"
 LEGACY_SCHEME = "sha256"
 AUDIT_KEYS_INFO = "anakinra_iv.audit.keys"
 """Key of a session's ``info`` holding its :class:`AuditKeys` (set by the unit of work)."""
+COMMIT_ENTITY_INFO = "anakinra_iv.audit.entity"
+"""Key of a session's ``info`` naming the record of the first event a commit writes (``order
+12``), set just before the commit; later ``before_commit`` listeners may read it."""
 
 _log = logging.getLogger(__name__)
 
@@ -256,6 +260,7 @@ def _write_pending(session: Session) -> None:
         head.last_seq = row.seq
         head.last_hash = row.hash
     session.info[_WRITTEN] = (head.last_seq, head.last_hash)
+    session.info[COMMIT_ENTITY_INFO] = f"{rows[0].entity_type} {rows[0].entity_id}"
     session.flush()
 
 
@@ -263,6 +268,7 @@ def _write_pending(session: Session) -> None:
 def _write_checkpoint(session: Session) -> None:
     """After the commit, append a signed checkpoint of the new head outside the database."""
     written = session.info.pop(_WRITTEN, None)
+    session.info.pop(COMMIT_ENTITY_INFO, None)
     keys: AuditKeys | None = session.info.get(AUDIT_KEYS_INFO)
     if written is None or keys is None or keys.checkpoint_file is None:
         return
@@ -281,6 +287,7 @@ def _forget_pending(session: Session) -> None:
     session.info.pop(_TOUCHED, None)
     session.info.pop(_WRITTEN, None)
     session.info.pop(_SEALED, None)
+    session.info.pop(COMMIT_ENTITY_INFO, None)
 
 
 class AuditLog:

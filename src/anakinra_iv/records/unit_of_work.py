@@ -24,6 +24,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from anakinra_iv.errors import ConflictError
 from anakinra_iv.records.audit import AUDIT_KEYS_INFO, AuditLog
 from anakinra_iv.records.conflicts import describe_database_conflict
+from anakinra_iv.records.idempotency import IdempotencyRepository
 from anakinra_iv.records.keys import AuditKeys
 from anakinra_iv.records.repository import (
     ApprovalRepository,
@@ -58,6 +59,7 @@ class UnitOfWork(abc.ABC):
     recommendations: RecommendationRepository
     audit: AuditLog
     throttles: LoginThrottleRepository
+    idempotency: IdempotencyRepository
 
     def __enter__(self) -> Self:
         return self
@@ -119,6 +121,7 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
         self.recommendations = RecommendationRepository(session)
         self.audit = AuditLog(session)
         self.throttles = LoginThrottleRepository(session)
+        self.idempotency = IdempotencyRepository(session)
         return super().__enter__()
 
     def __exit__(

@@ -17,11 +17,11 @@ import anyio
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from anakinra_iv.bootstrap import Services
-from anakinra_iv.web.security import SESSION_COOKIE, read_token
+from anakinra_iv.web.security import SESSION_COOKIE, TokenClaims, read_token
 from anakinra_iv.workflow.auth import AuthenticationFailed
 from anakinra_iv.workflow.services import record_access
 
-__all__ = ["PATIENT_READS", "AccessEventsMiddleware", "note_refusal"]
+__all__ = ["PATIENT_READS", "AccessEventsMiddleware", "note_refusal", "read_credential_user_id"]
 
 _log = logging.getLogger(__name__)
 
@@ -43,7 +43,7 @@ def note_refusal(message: str) -> None:
         marker["message"] = message
 
 
-def _credential_user(services: Services, scope: Scope) -> str | None:
+def _credential_claims(services: Services, scope: Scope) -> TokenClaims | None:
     headers = dict(scope["headers"])
     secret = services.settings.secret_key.get_secret_value()
     authorization = headers.get(b"authorization", b"").decode("latin-1")
@@ -56,10 +56,16 @@ def _credential_user(services: Services, scope: Scope) -> str | None:
             candidates.append((value, "session"))
     for token, kind in candidates:
         try:
-            return read_token(secret, token, kind=kind, now=services.now()).username
+            return read_token(secret, token, kind=kind, now=services.now())
         except AuthenticationFailed:
             continue
     return None
+
+
+def read_credential_user_id(services: Services, scope: Scope) -> int | None:
+    """The user id a request's credential names (signature and expiry checked), or None."""
+    claims = _credential_claims(services, scope)
+    return None if claims is None else claims.user_id
 
 
 def _events(scope: Scope, status: int, refused: str | None) -> list[tuple[str, str, str, str]]:
@@ -112,7 +118,8 @@ class AccessEventsMiddleware:
     def _record(self, scope: Scope, events: list[tuple[str, str, str, str]]) -> None:
         services = self.services
         try:
-            who = _credential_user(services, scope) or "anonymous"
+            claims = _credential_claims(services, scope)
+            who = "anonymous" if claims is None else claims.username
             for action, entity_type, entity_id, detail in events:
                 record_access(
                     services.new_uow(),

@@ -21,6 +21,7 @@ from anakinra_iv.web import routes_cds, routes_fhir
 from anakinra_iv.web.access_log import AccessEventsMiddleware
 from anakinra_iv.web.deps import LoginRequired
 from anakinra_iv.web.errors import install_error_handlers
+from anakinra_iv.web.idempotency import IdempotencyMiddleware
 from anakinra_iv.web.middleware import (
     BodySizeLimitMiddleware,
     LoadSheddingMiddleware,
@@ -52,6 +53,7 @@ def create_app(services: Services | None = None) -> FastAPI:
     app.state.services = services
     install_error_handlers(app)
     # add_middleware puts each new one outside the ones before it
+    app.add_middleware(IdempotencyMiddleware, services=services)
     app.add_middleware(
         SignInRateLimitMiddleware,
         per_minute=settings.login_attempts_per_minute,
