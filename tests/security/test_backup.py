@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, select, text
 from typer.testing import CliRunner
 
 from anakinra_iv.bootstrap import Services
@@ -22,7 +22,8 @@ from anakinra_iv.records.backup import restore_backup, verify_backup_file, write
 from anakinra_iv.records.backup_format import sign_backup
 from anakinra_iv.records.keys import AuditKeys
 from anakinra_iv.records.tables import Base, Order
-from tests.workflow_support.databases import empty_engine
+from tests.security.server import postgres_url_in_schema
+from tests.workflow_support.databases import ENGINES, empty_engine, postgres_schema_engine
 from tests.workflow_support.fixtures import TEST_AUDIT_KEY, Ward, start_running
 
 KEYS = AuditKeys(TEST_AUDIT_KEY.encode())
@@ -150,15 +151,24 @@ MALFORMED: dict[str, bytes] = {
 }
 
 
-@pytest.fixture
-def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A fresh SQLite file and the test audit key in an owner-only file."""
+@pytest.fixture(params=ENGINES)
+def cli_env(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Path]:
+    """A fresh SQLite file or PostgreSQL schema, and the test audit key in an owner-only file."""
     key = tmp_path / "audit.key"
     key.write_text(TEST_AUDIT_KEY)
     key.chmod(0o600)
     monkeypatch.setenv("ANAKINRA_AUDIT_KEY_FILE", str(key))
-    monkeypatch.setenv("ANAKINRA_DATABASE_URL", f"sqlite:///{tmp_path / 'restore.sqlite3'}")
-    return tmp_path
+    if request.param == "sqlite":
+        monkeypatch.setenv("ANAKINRA_DATABASE_URL", f"sqlite:///{tmp_path / 'restore.sqlite3'}")
+        yield tmp_path
+        return
+    with postgres_schema_engine() as engine:
+        with engine.connect() as connection:
+            schema = str(connection.execute(text("SELECT current_schema()")).scalar_one())
+        monkeypatch.setenv("ANAKINRA_DATABASE_URL", postgres_url_in_schema(schema))
+        yield tmp_path
 
 
 @pytest.mark.parametrize("name", sorted(MALFORMED))

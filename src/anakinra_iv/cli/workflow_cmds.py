@@ -22,7 +22,7 @@ from anakinra_iv.workflow.audit_seal import seal_audit
 from anakinra_iv.workflow.commands import AddUser
 from anakinra_iv.workflow.demo import DEMO_USERS, seed_demo_ward
 from anakinra_iv.workflow.roles import read_roles
-from anakinra_iv.workflow.services import add_user
+from anakinra_iv.workflow.services import add_user, unlock_user
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -163,6 +163,14 @@ def users_add(
     typer.echo(f"user {user.username} ({', '.join(user.roles)}) created with id {user.id}")
 
 
+def users_unlock(name: Annotated[str, typer.Argument(help="User name.")]) -> None:
+    """Lift the sign-in lock-outs of a user at every client address (audited)."""
+    services = _services()
+    with reporting_problems():
+        cleared = unlock_user(services.new_uow(), None, name, services.now())
+    typer.echo(f"user {name} unlocked at {cleared} address(es)")
+
+
 def audit_verify(
     output: Annotated[
         OutputFormat, typer.Option("--format", help="Output format.")
@@ -237,6 +245,7 @@ def register(app: typer.Typer) -> None:
     app.add_typer(db, name="db")
     users = typer.Typer(help="Local users.", no_args_is_help=True)
     users.command("add")(users_add)
+    users.command("unlock")(users_unlock)
     app.add_typer(users, name="users")
     audit = typer.Typer(help="Audit trail.", no_args_is_help=True)
     audit.command("verify")(audit_verify)

@@ -19,7 +19,7 @@ from fastapi import FastAPI, Request
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DataError, DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException
@@ -155,6 +155,14 @@ async def _database_error(request: Request, error: Exception) -> JSONResponse:
         conflict = found
     elif is_database_unavailable(error):
         return JSONResponse(_UNAVAILABLE, status_code=503, headers={"Retry-After": "2"})
+    elif isinstance(error, DataError):
+        detail = str(error.orig).splitlines()[0] if error.orig else "value out of range"
+        body = {
+            "code": "invalid_input",
+            "message": f"a value does not fit: {detail}",
+            "field": None,
+        }
+        return JSONResponse(body, status_code=422)
     else:
         raise error
     status, body = describe_error(conflict)

@@ -160,9 +160,10 @@ class IdempotencyMiddleware:
             409,
             _problem(
                 "idempotency_key_in_progress",
-                "a request with this 'Idempotency-Key' is still being served; retry shortly",
+                "a request with this 'Idempotency-Key' is still being served (or was cut off "
+                f"before it finished); retry in {claim.retry_after} s",
             ),
-            {"Retry-After": "1"},
+            {"Retry-After": str(claim.retry_after)},
         )
 
     async def _run(

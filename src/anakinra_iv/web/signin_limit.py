@@ -90,6 +90,26 @@ class SignInRateLimitMiddleware:
             await self.app(scope, receive, send)
             return
         seconds = max(1, math.ceil(wait))
+        if scope["path"] == "/login":  # a person at the sign-in page gets a page
+            page = (
+                "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+                "<title>Too many sign-in attempts</title></head><body><main><h1>Too many "
+                f"sign-in attempts</h1><p>Wait {seconds} s, then <a href=\"/login\">sign in"
+                "</a> again.</p></main></body></html>"
+            ).encode()
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 429,
+                    "headers": [
+                        (b"content-type", b"text/html; charset=utf-8"),
+                        (b"content-length", str(len(page)).encode()),
+                        (b"retry-after", str(seconds).encode()),
+                    ],
+                }
+            )
+            await send({"type": "http.response.body", "body": page})
+            return
         await send_json(
             send,
             429,
