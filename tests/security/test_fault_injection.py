@@ -32,7 +32,8 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         yield f"sqlite:///{tmp_path / 'ward.sqlite3'}"
         return
     with postgres_schema_engine() as engine:
-        schema = engine.connect().execute(text("SELECT current_schema()")).scalar_one()
+        with engine.connect() as connection:
+            schema = connection.execute(text("SELECT current_schema()")).scalar_one()
         yield postgres_url_in_schema(str(schema))
 
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -39,15 +41,20 @@ def _settings() -> Settings:
         exit_with_problems([f"settings: {line}" for line in str(error).splitlines()[1:]])
 
 
-def _services(*, require_schema: bool = True) -> Services:
+@contextmanager
+def _services(*, require_schema: bool = True) -> Iterator[Services]:
+    """The services of one command; their connections are closed when it ends."""
     settings = _settings()
     with reporting_problems():
         services = create_services(settings)
-    if require_schema and get_current_revision(services.engine) is None:
-        exit_with_problems(
-            ["'ANAKINRA_DATABASE_URL': the database has no schema; run 'anakinra db upgrade'"]
-        )
-    return services
+    try:
+        if require_schema and get_current_revision(services.engine) is None:
+            exit_with_problems(
+                ["'ANAKINRA_DATABASE_URL': the database has no schema; run 'anakinra db upgrade'"]
+            )
+        yield services
+    finally:
+        services.engine.dispose()
 
 
 def serve(
@@ -133,8 +140,8 @@ def create_server_app() -> FastAPI:
 
 def db_upgrade() -> None:
     """Migrate the database named by ANAKINRA_DATABASE_URL to the newest schema."""
-    services = _services(require_schema=False)
-    revision = upgrade_database(services.engine)
+    with _services(require_schema=False) as services:
+        revision = upgrade_database(services.engine)
     typer.echo(f"database at revision {revision}")
 
 
@@ -152,7 +159,7 @@ def users_add(
     password = sys.stdin.readline().rstrip("\r\n")
     with reporting_problems():
         roles = read_roles(role)
-        services = _services()
+    with _services() as services, reporting_problems():
         user = add_user(
             AddUser(None, name, frozenset(roles), password, full_name),
             services.new_uow(),
@@ -165,8 +172,7 @@ def users_add(
 
 def users_unlock(name: Annotated[str, typer.Argument(help="User name.")]) -> None:
     """Lift the sign-in lock-outs of a user at every client address (audited)."""
-    services = _services()
-    with reporting_problems():
+    with _services() as services, reporting_problems():
         cleared = unlock_user(services.new_uow(), None, name, services.now())
     typer.echo(f"user {name} unlocked at {cleared} address(es)")
 
@@ -178,8 +184,8 @@ def audit_verify(
 ) -> None:
     """Check the audit chain (MACs, links, head), its signed checkpoints and every clinical row
     against its audited state; exit 1 if anything is broken."""
-    services = _services()
-    report = queries.verify_audit_chain(services.new_uow())
+    with _services() as services:
+        report = queries.verify_audit_chain(services.new_uow())
     if output is OutputFormat.json:
         print_json(
             {
@@ -211,16 +217,14 @@ def audit_seal(
 ) -> None:
     """Record the current state of every clinical row in one signed event (after upgrading a
     database whose rows predate row states, once its data has been checked)."""
-    services = _services()
-    with reporting_problems():
+    with _services() as services, reporting_problems():
         rows = seal_audit(services.new_uow(), reason, services.now())
     typer.echo(f"audit sealed: {rows} rows recorded")
 
 
 def backup(file: Annotated[Path, typer.Argument(help="JSON file to write.")]) -> None:
     """Write the whole database to FILE (signed, owner-only), then check it restores."""
-    services = _services()
-    with reporting_problems():
+    with _services() as services, reporting_problems():
         counts = write_backup(services.engine, file, services.audit_keys, now=services.now())
     typer.echo(f"backup written to {file} and verified: {sum(counts.values())} rows")
 
@@ -228,8 +232,7 @@ def backup(file: Annotated[Path, typer.Argument(help="JSON file to write.")]) ->
 def restore(file: Annotated[Path, typer.Argument(help="Backup file to read.")]) -> None:
     """Restore FILE into an empty database; refused unless every signature and the audit chain
     verify."""
-    with reporting_problems():
-        services = _services(require_schema=False)
+    with _services(require_schema=False) as services, reporting_problems():
         upgrade_database(services.engine)
         counts = restore_backup(services.engine, file, services.audit_keys)
     typer.echo(f"restored {sum(counts.values())} rows from {file}; audit chain verified")

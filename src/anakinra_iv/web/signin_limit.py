@@ -92,9 +92,9 @@ class SignInRateLimitMiddleware:
         seconds = max(1, math.ceil(wait))
         if scope["path"] == "/login":  # a person at the sign-in page gets a page
             page = (
-                "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+                '<!doctype html><html lang="en"><head><meta charset="utf-8">'
                 "<title>Too many sign-in attempts</title></head><body><main><h1>Too many "
-                f"sign-in attempts</h1><p>Wait {seconds} s, then <a href=\"/login\">sign in"
+                f'sign-in attempts</h1><p>Wait {seconds} s, then <a href="/login">sign in'
                 "</a> again.</p></main></body></html>"
             ).encode()
             await send(
