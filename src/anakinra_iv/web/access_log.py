@@ -27,10 +27,11 @@ _log = logging.getLogger(__name__)
 
 PATIENT_READS: tuple[re.Pattern[str], ...] = (
     re.compile(r"^/api/patients/(\d+)(?:/report\.(?:pdf|html))?$"),
-    re.compile(r"^/patients/(\d+)(?:/report\.(?:pdf|html)|/timeline\.\w+|/pk\.\w+)?$"),
+    re.compile(r"^/patients/(\d+)(?:/report\.(?:pdf|html))?$"),
     re.compile(r"^/fhir/r4/Patient/(\d+)(?:/\$everything)?$"),
 )
-"""Paths that read a patient's record; the group is the patient's id."""
+"""Paths that read a patient's record (the figures a page embeds are part of that read and are
+not recorded again); the group is the patient's id."""
 _FHIR_READ = re.compile(r"^/fhir/r4/(\w+)/([^/]+)$")
 
 _refusal: ContextVar[dict[str, str] | None] = ContextVar("anakinra_refusal", default=None)
