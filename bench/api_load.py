@@ -67,6 +67,7 @@ STAFF = {
 ENV = {
     "ANAKINRA_ENVIRONMENT": "test",
     "ANAKINRA_SECRET_KEY": "bench-secret-key-not-for-production",
+    "ANAKINRA_AUDIT_KEY": "bench-audit-key-not-for-production-use",
     "ANAKINRA_ARGON2_TIME_COST": "1",
     "ANAKINRA_ARGON2_MEMORY_COST_KIB": "8",
     "ANAKINRA_ARGON2_PARALLELISM": "1",
@@ -82,6 +83,7 @@ def _settings(url: str) -> Settings:
         environment="test",
         database_url=url,
         secret_key=ENV["ANAKINRA_SECRET_KEY"],
+        audit_key=ENV["ANAKINRA_AUDIT_KEY"],
         argon2_time_cost=1,
         argon2_memory_cost_kib=8,
         argon2_parallelism=1,

@@ -9,21 +9,25 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, make_url
 
 from anakinra_iv.config import Settings
-from anakinra_iv.records.database import create_database_engine
+from anakinra_iv.errors import InvalidInput
+from anakinra_iv.records.database import create_database_engine, is_in_memory_sqlite
+from anakinra_iv.records.keys import AuditKeys, create_key_file, read_key_file
 from anakinra_iv.records.migrate import upgrade_database
 from anakinra_iv.records.unit_of_work import SqlAlchemyUnitOfWork
 from anakinra_iv.workflow.auth import AuthPolicy, PasswordHasher
 from anakinra_iv.workflow.core_calculator import CoreCalculator
 from anakinra_iv.workflow.ports import DoseCalculator
 
-__all__ = ["Services", "create_services", "get_utc_now"]
+__all__ = ["Services", "create_services", "get_utc_now", "load_audit_keys"]
 
 
 def get_utc_now() -> datetime:
@@ -40,15 +44,63 @@ class Services:
     calculator: DoseCalculator
     hasher: PasswordHasher
     policy: AuthPolicy
+    audit_keys: AuditKeys
     clock: Callable[[], datetime] = field(default=get_utc_now)
 
     def new_uow(self) -> SqlAlchemyUnitOfWork:
-        """A fresh unit of work (one per use case)."""
-        return SqlAlchemyUnitOfWork(self.engine)
+        """A fresh unit of work (one per use case), signing its audit events."""
+        return SqlAlchemyUnitOfWork(self.engine, self.audit_keys)
 
     def now(self) -> datetime:
         """The current time from the configured clock."""
         return self.clock()
+
+
+def _sqlite_file(url: str) -> Path | None:
+    if not url.startswith("sqlite") or is_in_memory_sqlite(url):
+        return None
+    database = make_url(url).database
+    return Path(database) if database else None
+
+
+def load_audit_keys(settings: Settings) -> AuditKeys:
+    """The audit key from ``ANAKINRA_AUDIT_KEY`` or ``ANAKINRA_AUDIT_KEY_FILE``.
+
+    In ``dev`` without either, a SQLite file database gets a key file beside it
+    (``<database>.audit-key``, mode 600) and an in-memory database a random key for the
+    process; a PostgreSQL database needs a key set. Checkpoints go to
+    ``ANAKINRA_AUDIT_CHECKPOINT_FILE``, in ``dev`` by default ``<database>.audit-checkpoints``
+    beside a SQLite file.
+
+    Raises
+    ------
+    InvalidInput
+        No key where one is needed, or a key file readable by others or too short.
+    """
+    database = _sqlite_file(settings.database_url)
+    checkpoint = settings.audit_checkpoint_file
+    if checkpoint is None and settings.environment == "dev" and database is not None:
+        checkpoint = database.with_name(database.name + ".audit-checkpoints")
+    if settings.audit_key is not None:
+        secret = settings.audit_key.get_secret_value().encode("utf-8")
+    elif settings.audit_key_file is not None:
+        secret = read_key_file(settings.audit_key_file)
+    elif settings.environment != "dev":
+        raise InvalidInput(
+            "'ANAKINRA_AUDIT_KEY' or 'ANAKINRA_AUDIT_KEY_FILE' is required outside dev",
+            field="ANAKINRA_AUDIT_KEY",
+        )
+    elif is_in_memory_sqlite(settings.database_url):
+        secret = secrets.token_urlsafe(32).encode("ascii")
+    elif database is not None:
+        secret = create_key_file(database.with_name(database.name + ".audit-key"))
+    else:
+        raise InvalidInput(
+            "'ANAKINRA_AUDIT_KEY_FILE' is required for a PostgreSQL database: the audit trail "
+            "is signed with a key the database does not hold",
+            field="ANAKINRA_AUDIT_KEY_FILE",
+        )
+    return AuditKeys(secret, checkpoint)
 
 
 def create_services(
@@ -91,6 +143,8 @@ def create_services(
             lockout_threshold=settings.lockout_threshold,
             lockout_minutes=settings.lockout_minutes,
             min_password_length=settings.min_password_length,
+            lockout_max_minutes=settings.lockout_max_minutes,
         ),
+        audit_keys=load_audit_keys(settings),
         clock=clock or get_utc_now,
     )

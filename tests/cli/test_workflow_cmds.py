@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from tests.workflow_support.fixtures import TEST_AUDIT_KEY
 from typer.testing import CliRunner
 
 from anakinra_iv.cli.main import app
@@ -14,7 +15,12 @@ runner = CliRunner()
 
 @pytest.fixture
 def db_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """ANAKINRA_DATABASE_URL pointing at a fresh SQLite file, cheap argon2 costs."""
+    """ANAKINRA_DATABASE_URL pointing at a fresh SQLite file, an owner-only audit key file
+    shared by every database of the test, cheap argon2 costs."""
+    key_file = tmp_path / "audit.key"
+    key_file.write_text(TEST_AUDIT_KEY)
+    key_file.chmod(0o600)
+    monkeypatch.setenv("ANAKINRA_AUDIT_KEY_FILE", str(key_file))
     monkeypatch.setenv("ANAKINRA_DATABASE_URL", f"sqlite:///{tmp_path / 'ward.sqlite3'}")
     monkeypatch.setenv("ANAKINRA_ARGON2_TIME_COST", "1")
     monkeypatch.setenv("ANAKINRA_ARGON2_MEMORY_COST_KIB", "8")
@@ -89,3 +95,32 @@ def test_tampered_database_fails_audit_verify(db_env: Path) -> None:
     connection.close()
     result = runner.invoke(app, ["audit", "verify"])
     assert result.exit_code == 1 and "content does not match its hash" in result.stderr
+
+
+def test_rows_written_behind_the_application_are_named_until_sealed(db_env: Path) -> None:
+    """A user inserted with SQL (as in a database from before row states) makes 'audit verify'
+    exit 1 naming the row; 'audit seal --reason' records it and verify passes; 'users unlock'
+    lifts lock-outs and is audited."""
+    import sqlite3
+
+    runner.invoke(app, ["db", "upgrade"])
+    runner.invoke(
+        app, ["users", "add", "bob", "--role", "nurse", "--password-stdin"], input="long-pw-12\n"
+    )
+    connection = sqlite3.connect(db_env / "ward.sqlite3")
+    connection.execute(
+        "INSERT INTO users (id, username, full_name, roles, password_hash, active, "
+        "failed_logins, created_at, token_version) VALUES "
+        "(9, 'eve', '', 'admin', 'x', 1, 0, '2026-01-05 08:00:00.000000', 0)"
+    )
+    connection.commit()
+    connection.close()
+    broken = runner.invoke(app, ["audit", "verify"])
+    assert broken.exit_code == 1 and "table 'users' row 9 has no audited state" in broken.stderr
+    assert runner.invoke(app, ["audit", "seal", "--reason", " "]).exit_code == 2
+    sealed = runner.invoke(app, ["audit", "seal", "--reason", "rows checked by the DBA"])
+    assert sealed.exit_code == 0 and "2 rows recorded" in sealed.stdout
+    assert runner.invoke(app, ["audit", "verify"]).exit_code == 0
+    unlocked = runner.invoke(app, ["users", "unlock", "bob"])
+    assert unlocked.exit_code == 0 and "unlocked" in unlocked.stdout
+    assert runner.invoke(app, ["users", "unlock", "nobody"]).exit_code == 2

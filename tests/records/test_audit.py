@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import threading
 from datetime import UTC, datetime, timedelta
 
@@ -11,14 +12,18 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import DatabaseError
 
 from anakinra_iv.records.audit import GENESIS_HASH, AuditEntry, dump_canonical_json
+from anakinra_iv.records.keys import AuditKeys
 from anakinra_iv.records.unit_of_work import SqlAlchemyUnitOfWork
+from tests.workflow_support.fixtures import TEST_AUDIT_KEY
 
 T0 = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
+
+KEYS = AuditKeys(TEST_AUDIT_KEY.encode())
 
 
 def _append(engine: Engine, n: int, start: int = 0) -> None:
     for i in range(start, start + n):
-        uow = SqlAlchemyUnitOfWork(engine)
+        uow = SqlAlchemyUnitOfWork(engine, KEYS)
         with uow:
             uow.audit.append(
                 AuditEntry("ph_ada", "order.verify", "order", str(i), {"v": i}, {"v": i + 1}, "r"),
@@ -27,10 +32,11 @@ def _append(engine: Engine, n: int, start: int = 0) -> None:
             uow.commit()
 
 
-def test_first_event_hash_is_sha256_of_its_canonical_json(engine: Engine) -> None:
-    """The stored hash equals sha256 over the canonical JSON written out by hand."""
+def test_first_event_hash_is_hmac_of_its_canonical_json(engine: Engine) -> None:
+    """The stored hash equals HMAC-SHA256, under the key derived from the audit secret, over
+    the canonical JSON written out by hand (RFC 2104 via the standard library)."""
     _append(engine, 1)
-    uow = SqlAlchemyUnitOfWork(engine)
+    uow = SqlAlchemyUnitOfWork(engine, KEYS)
     with uow:
         (row,) = uow.audit.list_events()
         stored = (row.prev_hash, row.hash)
@@ -45,15 +51,20 @@ def test_first_event_hash_is_sha256_of_its_canonical_json(engine: Engine) -> Non
         "new_value": '{"v":1}',
         "reason": "r",
         "prev_hash": GENESIS_HASH,
+        "scheme": "hmac-sha256",
+        "row_states": "{}",
     }
-    expected = hashlib.sha256(dump_canonical_json(fields).encode()).hexdigest()
+    event_key = hmac.new(TEST_AUDIT_KEY.encode(), b"anakinra-iv audit events v1", "sha256")
+    expected = hmac.new(
+        event_key.digest(), dump_canonical_json(fields).encode(), hashlib.sha256
+    ).hexdigest()
     assert stored == (GENESIS_HASH, expected)
 
 
 def test_chain_of_untouched_events_verifies(engine: Engine) -> None:
     """Five appended events link each to the one before and the check finds no problem."""
     _append(engine, 5)
-    uow = SqlAlchemyUnitOfWork(engine)
+    uow = SqlAlchemyUnitOfWork(engine, KEYS)
     with uow:
         report = uow.audit.verify_chain()
         links = [(r.prev_hash, r.hash) for r in uow.audit.iterate_chain()]
@@ -70,7 +81,7 @@ def test_database_refuses_update_and_delete_of_audit_rows(engine: Engine) -> Non
     ):
         with pytest.raises(DatabaseError, match="append-only"), engine.begin() as connection:
             connection.execute(text(statement))
-    uow = SqlAlchemyUnitOfWork(engine)
+    uow = SqlAlchemyUnitOfWork(engine, KEYS)
     with uow:
         assert uow.audit.verify_chain().ok
 
@@ -101,7 +112,7 @@ def test_tampering_behind_the_triggers_is_detected(
     _drop_triggers(engine)
     with engine.begin() as connection:
         connection.execute(text(statement))
-    uow = SqlAlchemyUnitOfWork(engine)
+    uow = SqlAlchemyUnitOfWork(engine, KEYS)
     with uow:
         report = uow.audit.verify_chain()
     assert not report.ok
@@ -109,20 +120,22 @@ def test_tampering_behind_the_triggers_is_detected(
 
 
 def test_rehashing_an_edited_event_still_breaks_the_next_link(engine: Engine) -> None:
-    """Editing an event and recomputing its own hash leaves the next event's link broken."""
+    """Editing an event and recomputing its own hash (without the key) fails its MAC and
+    leaves the next event's link broken."""
     _append(engine, 3)
     _drop_triggers(engine)
-    uow = SqlAlchemyUnitOfWork(engine)
+    uow = SqlAlchemyUnitOfWork(engine, KEYS)
     with uow:
         row = next(r for r in uow.audit.list_events() if r.seq == 2)
         row.reason = "forged"
-        from anakinra_iv.records.audit import _hashed_fields, calculate_event_hash
+        from anakinra_iv.records.audit import calculate_event_hash, get_hashed_fields
 
-        row.hash = calculate_event_hash(_hashed_fields(row))
+        row.hash = calculate_event_hash(get_hashed_fields(row))
         uow.commit()
-    with SqlAlchemyUnitOfWork(engine) as uow2:
+    with SqlAlchemyUnitOfWork(engine, KEYS) as uow2:
         report = uow2.audit.verify_chain()
     assert "event 3: previous-hash link broken" in report.problems
+    assert any(p.startswith("event 2: content does not match") for p in report.problems)
 
 
 def test_appends_from_parallel_transactions_form_one_chain(engine: Engine) -> None:
@@ -141,6 +154,6 @@ def test_appends_from_parallel_transactions_form_one_chain(engine: Engine) -> No
     for thread in threads:
         thread.join()
     assert errors == []
-    with SqlAlchemyUnitOfWork(engine) as uow:
+    with SqlAlchemyUnitOfWork(engine, KEYS) as uow:
         report = uow.audit.verify_chain()
     assert report.ok and report.events == 40

@@ -8,10 +8,14 @@ import pytest
 from sqlalchemy import Engine
 
 from anakinra_iv.errors import ConflictError
+from anakinra_iv.records.keys import AuditKeys
 from anakinra_iv.records.tables import Patient, User
 from anakinra_iv.records.unit_of_work import SqlAlchemyUnitOfWork
+from tests.workflow_support.fixtures import TEST_AUDIT_KEY
 
 NOW = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
+
+KEYS = AuditKeys(TEST_AUDIT_KEY.encode())
 
 
 def _user(uow: SqlAlchemyUnitOfWork, name: str = "u") -> User:
@@ -30,18 +34,18 @@ def _user(uow: SqlAlchemyUnitOfWork, name: str = "u") -> User:
 
 def test_commit_keeps_the_changes(engine: Engine) -> None:
     """A user added and committed is there in the next unit of work."""
-    with SqlAlchemyUnitOfWork(engine) as uow:
+    with SqlAlchemyUnitOfWork(engine, KEYS) as uow:
         _user(uow)
         uow.commit()
-    with SqlAlchemyUnitOfWork(engine) as uow:
+    with SqlAlchemyUnitOfWork(engine, KEYS) as uow:
         assert uow.users.find_by_username("u") is not None
 
 
 def test_leaving_without_commit_rolls_back(engine: Engine) -> None:
     """A user added without commit is gone afterwards."""
-    with SqlAlchemyUnitOfWork(engine) as uow:
+    with SqlAlchemyUnitOfWork(engine, KEYS) as uow:
         _user(uow)
-    with SqlAlchemyUnitOfWork(engine) as uow:
+    with SqlAlchemyUnitOfWork(engine, KEYS) as uow:
         assert uow.users.count() == 0
 
 
@@ -49,11 +53,11 @@ def test_an_error_half_way_leaves_nothing_written(engine: Engine) -> None:
     """A failure after two writes leaves neither the user nor the audit event."""
     from anakinra_iv.records.audit import AuditEntry
 
-    with pytest.raises(RuntimeError), SqlAlchemyUnitOfWork(engine) as uow:
+    with pytest.raises(RuntimeError), SqlAlchemyUnitOfWork(engine, KEYS) as uow:
         _user(uow)
         uow.audit.append(AuditEntry("u", "user.create", "user", "1"), now=NOW)
         raise RuntimeError("fails before commit")
-    with SqlAlchemyUnitOfWork(engine) as uow:
+    with SqlAlchemyUnitOfWork(engine, KEYS) as uow:
         assert uow.users.count() == 0
         assert uow.audit.verify_chain().events == 0
 
@@ -62,7 +66,7 @@ def test_stale_versioned_row_raises_conflict(engine: Engine) -> None:
     """Two units of work change the same order; the later commit gets ConflictError."""
     from anakinra_iv.records.tables import Order
 
-    with SqlAlchemyUnitOfWork(engine) as uow:
+    with SqlAlchemyUnitOfWork(engine, KEYS) as uow:
         user = _user(uow)
         patient = uow.patients.add(
             Patient(
@@ -96,7 +100,7 @@ def test_stale_versioned_row_raises_conflict(engine: Engine) -> None:
         )
         uow.commit()
         order_id = order.id
-    first, second = SqlAlchemyUnitOfWork(engine), SqlAlchemyUnitOfWork(engine)
+    first, second = SqlAlchemyUnitOfWork(engine, KEYS), SqlAlchemyUnitOfWork(engine, KEYS)
     with first:
         a = first.orders.get(order_id)
         first.session.commit()  # ends the read; on SQLite this releases the write lock
@@ -107,7 +111,7 @@ def test_stale_versioned_row_raises_conflict(engine: Engine) -> None:
             second.commit()
         with pytest.raises(ConflictError):
             first.commit()
-    with SqlAlchemyUnitOfWork(engine) as uow:
+    with SqlAlchemyUnitOfWork(engine, KEYS) as uow:
         final = uow.orders.get(order_id)
         assert (final.status, final.version) == ("stopped", 2)
 
@@ -116,7 +120,10 @@ def test_naive_datetime_is_refused(engine: Engine) -> None:
     """A time stamp without a zone is refused instead of being guessed."""
     from sqlalchemy.exc import StatementError
 
-    with pytest.raises(StatementError, match="naive datetime"), SqlAlchemyUnitOfWork(engine) as uow:
+    with (
+        pytest.raises(StatementError, match="naive datetime"),
+        SqlAlchemyUnitOfWork(engine, KEYS) as uow,
+    ):
         uow.users.add(
             User(
                 username="n",
@@ -135,7 +142,7 @@ def test_time_stamps_come_back_in_utc(engine: Engine) -> None:
     from datetime import timedelta, timezone
 
     written = datetime(2026, 1, 5, 10, 0, tzinfo=timezone(timedelta(hours=2)))
-    with SqlAlchemyUnitOfWork(engine) as uow:
+    with SqlAlchemyUnitOfWork(engine, KEYS) as uow:
         uow.users.add(
             User(
                 username="t",
@@ -148,6 +155,6 @@ def test_time_stamps_come_back_in_utc(engine: Engine) -> None:
             )
         )
         uow.commit()
-    with SqlAlchemyUnitOfWork(engine) as uow:
+    with SqlAlchemyUnitOfWork(engine, KEYS) as uow:
         read = uow.users.get(1).created_at
     assert read == written and read.utcoffset() == timedelta(0)

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from tests.web.conftest import Api
+from anakinra_iv.bootstrap import create_services
+from anakinra_iv.web.app import create_app
+from tests.web.conftest import Api, TestClient
+from tests.workflow_support.fixtures import create_test_settings
 
 
 def _order(api: Api, **body: object):  # type: ignore[no-untyped-def]
@@ -44,15 +47,22 @@ def test_whole_path_through_the_api(api: Api) -> None:
     assert state["status"] == "stopped"
     assert [s["event"] for s in state["segments"]] == ["start", "stop"]
     assert [s["rate_mg_per_h"] for s in state["segments"]] == [50.0, 0.0]
-    audit = api.get("admin", "/api/audit?limit=3").json()
+    audit = api.get("admin", f"/api/audit?limit=3&entity_type=order&entity_id={oid}").json()
     assert audit[0]["action"] == "administration.stop" and audit[0]["actor"] == "rn_cy"
 
 
 def test_health_and_openapi(api: Api) -> None:
-    """/api/health reports the database; /openapi.json lists the contract's paths."""
+    """/api/health reports the database; /openapi.json (off by default outside dev, served
+    when the site turns it on) lists the contract's paths."""
     health = api.client.get("/api/health").json()
     assert health["database_ok"] is True and health["status"] == "ok"
-    paths = api.client.get("/openapi.json").json()["paths"]
+    assert api.client.get("/openapi.json").status_code == 404
+    assert api.client.get("/docs").status_code == 404
+    settings = create_test_settings(api_docs=True)
+    services = create_services(settings, engine=api.ward.services.engine)
+    with TestClient(create_app(services)) as client:
+        assert client.get("/docs").status_code == 200
+        paths = client.get("/openapi.json").json()["paths"]
     for path in (
         "/api/auth/token",
         "/api/health",
@@ -126,7 +136,7 @@ def test_patient_and_observation_round_trip(api: Api) -> None:
 
 def test_invalid_input_is_422_naming_fields_and_stores_nothing(api: Api) -> None:
     """A weight without unit and an unknown creatinine unit are both reported; no row added."""
-    before = api.get("admin", "/api/audit?limit=1").json()[0]["seq"]
+    before = api.get("admin", "/api/audit?limit=1&entity_type=patient").json()[0]["seq"]
     response = api.post(
         "nurse",
         "/api/patients",
@@ -142,7 +152,7 @@ def test_invalid_input_is_422_naming_fields_and_stores_nothing(api: Api) -> None
     body = response.json()
     assert response.status_code == 422
     assert {p["field"] for p in body["problems"]} == {"weight", "creatinine"}
-    assert api.get("admin", "/api/audit?limit=1").json()[0]["seq"] == before
+    assert api.get("admin", "/api/audit?limit=1&entity_type=patient").json()[0]["seq"] == before
     missing = api.post("nurse", "/api/patients", {"mrn": "BAD"})
     assert missing.status_code == 422 and missing.json()["code"] == "invalid_input"
 
@@ -180,4 +190,5 @@ def test_verification_mismatch_is_422_and_recorded(api: Api) -> None:
     )
     assert (response.status_code, response.json()["code"]) == (422, "verification_mismatch")
     assert response.json()["field"] == "rate_mg_per_h"
-    assert api.get("admin", "/api/audit?limit=1").json()[0]["action"] == "order.verify_refused"
+    latest = api.get("admin", "/api/audit?limit=1&entity_type=order").json()[0]
+    assert latest["action"] == "order.verify_refused"

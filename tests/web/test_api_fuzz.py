@@ -27,7 +27,7 @@ with warnings.catch_warnings():
 
 from anakinra_iv.bootstrap import create_services
 from anakinra_iv.records.database import create_database_engine
-from anakinra_iv.records.tables import Base
+from anakinra_iv.records.migrate import upgrade_database
 from anakinra_iv.web.app import create_app
 from tests.workflow_support.fixtures import (
     PASSWORD,
@@ -91,7 +91,7 @@ class FuzzWard:
 def fuzz_ward(tmp_path: Path) -> Iterator[FuzzWard]:
     """A fresh SQLite ward with a running infusion, and the app over it."""
     engine = create_database_engine(f"sqlite:///{tmp_path / 'fuzz.sqlite3'}")
-    Base.metadata.create_all(engine)
+    upgrade_database(engine)  # migrated, so that /api/ready finds the schema current
     clock = FakeClock()
     services = create_services(create_test_settings(), engine=engine, clock=clock)
     ward = staff_ward(services, clock)

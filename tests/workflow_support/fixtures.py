@@ -20,6 +20,10 @@ from tests.workflow_support.databases import ENGINES, empty_engine
 
 PASSWORD = "correct-horse-battery"
 START = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
+TEST_SECRET_KEY = "tK4-vq9LwZ2xR7pN_c3mB8sJ0yHf6dUa5GeQi1oXr"
+"""A strong key for tests only (43 random characters, as secrets.token_urlsafe(32) gives)."""
+TEST_AUDIT_KEY = "aU7_hQ2nP9xL4vT0-zK6rW3mC8sY1bJ5dGfEo2iNq"
+"""The audit key of tests (the database under test never holds it)."""
 
 
 @dataclass
@@ -37,17 +41,22 @@ class FakeClock:
         return self.current
 
 
-def create_test_settings(database_url: str = "sqlite://") -> Settings:
-    """Settings for tests: cheap argon2 costs, a non-placeholder secret."""
-    return Settings(
+def create_test_settings(database_url: str = "sqlite://", **overrides: object) -> Settings:
+    """Settings for tests: cheap argon2 costs, strong test keys, cookies over plain HTTP (the
+    test client speaks http://testserver)."""
+    values: dict[str, object] = dict(
         environment="test",
         database_url=database_url,
-        secret_key="test-secret-key-not-for-production",
+        secret_key=TEST_SECRET_KEY,
+        audit_key=TEST_AUDIT_KEY,
+        cookie_secure=False,
         argon2_time_cost=1,
         argon2_memory_cost_kib=8,
         argon2_parallelism=1,
         lockout_threshold=3,
     )
+    values.update(overrides)
+    return Settings(**values)  # type: ignore[arg-type]
 
 
 @dataclass

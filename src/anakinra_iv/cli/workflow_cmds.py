@@ -1,10 +1,13 @@
-"""Commands of the team workflow: serve, db upgrade, users add, audit verify, backup, restore."""
+"""Commands of the team workflow: serve, db upgrade, users, audit verify and seal, backup,
+restore."""
 
 from __future__ import annotations
 
 import os
 import sys
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -17,10 +20,11 @@ from anakinra_iv.records.backup import restore_backup, write_backup
 from anakinra_iv.records.database import is_in_memory_sqlite
 from anakinra_iv.records.migrate import get_current_revision, upgrade_database
 from anakinra_iv.workflow import queries
+from anakinra_iv.workflow.audit_seal import seal_audit
 from anakinra_iv.workflow.commands import AddUser
 from anakinra_iv.workflow.demo import DEMO_USERS, seed_demo_ward
 from anakinra_iv.workflow.roles import read_roles
-from anakinra_iv.workflow.services import add_user
+from anakinra_iv.workflow.services import add_user, unlock_user
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -37,13 +41,20 @@ def _settings() -> Settings:
         exit_with_problems([f"settings: {line}" for line in str(error).splitlines()[1:]])
 
 
-def _services(*, require_schema: bool = True) -> Services:
-    services = create_services(_settings())
-    if require_schema and get_current_revision(services.engine) is None:
-        exit_with_problems(
-            ["'ANAKINRA_DATABASE_URL': the database has no schema; run 'anakinra db upgrade'"]
-        )
-    return services
+@contextmanager
+def _services(*, require_schema: bool = True) -> Iterator[Services]:
+    """The services of one command; their connections are closed when it ends."""
+    settings = _settings()
+    with reporting_problems():
+        services = create_services(settings)
+    try:
+        if require_schema and get_current_revision(services.engine) is None:
+            exit_with_problems(
+                ["'ANAKINRA_DATABASE_URL': the database has no schema; run 'anakinra db upgrade'"]
+            )
+        yield services
+    finally:
+        services.engine.dispose()
 
 
 def serve(
@@ -83,7 +94,16 @@ def serve(
         typer.echo(f"demo users: {', '.join(DEMO_USERS)}; password '{DEMO_PASSWORD}'", err=True)
     else:
         settings = _settings()
-        services = create_services(settings, migrate=True, preload=True)
+        if settings.environment == "dev":
+            exit_with_problems(
+                [
+                    "'ANAKINRA_ENVIRONMENT' is dev: serve a ward with ANAKINRA_ENVIRONMENT="
+                    "production, a strong ANAKINRA_SECRET_KEY and the audit key, or try the "
+                    "demonstration with --demo"
+                ]
+            )
+        with reporting_problems():
+            services = create_services(settings, migrate=True, preload=True)
     if workers > 1 and is_in_memory_sqlite(settings.database_url):
         exit_with_problems(
             [
@@ -120,8 +140,8 @@ def create_server_app() -> FastAPI:
 
 def db_upgrade() -> None:
     """Migrate the database named by ANAKINRA_DATABASE_URL to the newest schema."""
-    services = _services(require_schema=False)
-    revision = upgrade_database(services.engine)
+    with _services(require_schema=False) as services:
+        revision = upgrade_database(services.engine)
     typer.echo(f"database at revision {revision}")
 
 
@@ -139,7 +159,7 @@ def users_add(
     password = sys.stdin.readline().rstrip("\r\n")
     with reporting_problems():
         roles = read_roles(role)
-        services = _services()
+    with _services() as services, reporting_problems():
         user = add_user(
             AddUser(None, name, frozenset(roles), password, full_name),
             services.new_uow(),
@@ -150,38 +170,71 @@ def users_add(
     typer.echo(f"user {user.username} ({', '.join(user.roles)}) created with id {user.id}")
 
 
+def users_unlock(name: Annotated[str, typer.Argument(help="User name.")]) -> None:
+    """Lift the sign-in lock-outs of a user at every client address (audited)."""
+    with _services() as services, reporting_problems():
+        cleared = unlock_user(services.new_uow(), None, name, services.now())
+    typer.echo(f"user {name} unlocked at {cleared} address(es)")
+
+
 def audit_verify(
     output: Annotated[
         OutputFormat, typer.Option("--format", help="Output format.")
     ] = OutputFormat.text,
 ) -> None:
-    """Recompute the audit hash chain; exit 1 if it is broken."""
-    services = _services()
-    report = queries.verify_audit_chain(services.new_uow())
+    """Check the audit chain (MACs, links, head), its signed checkpoints and every clinical row
+    against its audited state; exit 1 if anything is broken."""
+    with _services() as services:
+        report = queries.verify_audit_chain(services.new_uow())
     if output is OutputFormat.json:
-        print_json({"ok": report.ok, "events": report.events, "problems": list(report.problems)})
+        print_json(
+            {
+                "ok": report.ok,
+                "events": report.events,
+                "checkpoints": report.checkpoints,
+                "rows": report.rows,
+                "problems": list(report.problems),
+                "notes": list(report.notes),
+            }
+        )
     elif report.ok:
-        typer.echo(f"audit chain intact: {report.events} events")
+        typer.echo(
+            f"audit chain intact: {report.events} events, {report.checkpoints} checkpoints, "
+            f"{report.rows} rows match their audited state"
+        )
     else:
         for problem in report.problems:
             typer.echo(f"audit chain broken: {problem}", err=True)
+    if output is OutputFormat.text:
+        for note in report.notes:
+            typer.echo(f"note: {note}", err=True)
     if not report.ok:
         raise typer.Exit(1)
 
 
+def audit_seal(
+    reason: Annotated[str, typer.Option(help="Why the rows are sealed (recorded).")],
+) -> None:
+    """Record the current state of every clinical row in one signed event (after upgrading a
+    database whose rows predate row states, once its data has been checked)."""
+    with _services() as services, reporting_problems():
+        rows = seal_audit(services.new_uow(), reason, services.now())
+    typer.echo(f"audit sealed: {rows} rows recorded")
+
+
 def backup(file: Annotated[Path, typer.Argument(help="JSON file to write.")]) -> None:
-    """Write the whole database to FILE."""
-    services = _services()
-    counts = write_backup(services.engine, file, now=services.now())
-    typer.echo(f"backup written to {file}: {sum(counts.values())} rows")
+    """Write the whole database to FILE (signed, owner-only), then check it restores."""
+    with _services() as services, reporting_problems():
+        counts = write_backup(services.engine, file, services.audit_keys, now=services.now())
+    typer.echo(f"backup written to {file} and verified: {sum(counts.values())} rows")
 
 
 def restore(file: Annotated[Path, typer.Argument(help="Backup file to read.")]) -> None:
-    """Restore FILE into an empty database; refused unless the audit chain verifies."""
-    with reporting_problems():
-        services = _services(require_schema=False)
+    """Restore FILE into an empty database; refused unless every signature and the audit chain
+    verify."""
+    with _services(require_schema=False) as services, reporting_problems():
         upgrade_database(services.engine)
-        counts = restore_backup(services.engine, file)
+        counts = restore_backup(services.engine, file, services.audit_keys)
     typer.echo(f"restored {sum(counts.values())} rows from {file}; audit chain verified")
 
 
@@ -195,7 +248,9 @@ def register(app: typer.Typer) -> None:
     app.add_typer(db, name="db")
     users = typer.Typer(help="Local users.", no_args_is_help=True)
     users.command("add")(users_add)
+    users.command("unlock")(users_unlock)
     app.add_typer(users, name="users")
     audit = typer.Typer(help="Audit trail.", no_args_is_help=True)
     audit.command("verify")(audit_verify)
+    audit.command("seal")(audit_seal)
     app.add_typer(audit, name="audit")

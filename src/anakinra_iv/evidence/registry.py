@@ -316,7 +316,7 @@ class _RowChecker:
         if value is None:
             return None
         low, high = _YEAR_RANGE
-        if not value.isdigit() or not low <= int(value) <= high:
+        if not (value.isascii() and value.isdigit()) or not low <= int(value) <= high:
             self.fail("year", f"must be a year from {low} to {high}, or empty", value)
             return None
         return int(value)

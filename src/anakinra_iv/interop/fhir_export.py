@@ -144,7 +144,7 @@ def get_resource(course: Course, resource_type: str, resource_id: str) -> Resour
 
 
 def _number(text: str, what: str) -> int:
-    if not text.isdigit():
+    if not (text.isascii() and text.isdigit()):  # "²".isdigit() is True, int("²") fails
         raise UnknownItem(f"{what} is not a record of this server", field="id", value=text)
     return int(text)
 

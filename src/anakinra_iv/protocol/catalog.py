@@ -399,4 +399,6 @@ def get_protocol(protocol_id: str, version: str | None = None) -> Protocol:
 
 
 def _version_key(version: str) -> tuple[int | str, ...]:
-    return tuple(int(part) if part.isdigit() else part for part in version.split("."))
+    return tuple(
+        int(part) if part.isascii() and part.isdigit() else part for part in version.split(".")
+    )

@@ -1,17 +1,25 @@
-"""The append-only audit trail and its SHA-256 hash chain.
+"""The append-only audit trail and its keyed chain.
 
-Each event is hashed over the canonical JSON of its fields, including the hash of the event
-before it, so that changing, removing or reordering any stored event breaks the chain::
+Each event is signed with HMAC-SHA256 under a key the database does not hold
+(:class:`~anakinra_iv.records.keys.AuditKeys`), over the canonical JSON of its fields, the MAC
+of the event before it and the states of the rows its transaction wrote::
 
-    hash(n) = sha256(canonical_json({seq, occurred_at, actor, action, entity_type, entity_id,
-                                     old_value, new_value, reason, prev_hash = hash(n - 1)}))
+    mac(n) = hmac_sha256(event_key, canonical_json({seq, occurred_at, actor, action,
+        entity_type, entity_id, old_value, new_value, reason, prev_hash = mac(n - 1),
+        scheme = "hmac-sha256", row_states = {"orders:12": sha256(row), ...}}))
+
+so that changing, removing, reordering or adding an event, or editing a clinical row behind the
+application, is found by :func:`anakinra_iv.records.audit_verify.verify_audit` without anybody
+being able to recompute the chain from the database alone. Events written before the chain was
+keyed carry ``scheme`` sha256 (a plain SHA-256 without row states) and may only come first.
 
 The first event chains from :data:`GENESIS_HASH`. Events appended in a transaction are chained
 when it commits: the single ``audit_head`` row is locked just before the commit, so concurrent
 transactions queue for it instead of forking the chain, and each holds it only for the few
-statements that write its events (not for the rest of its work). Entity rows are always flushed,
-and so locked, before the head. This module offers no way to update or delete an event, and
-database triggers refuse both.
+statements that write its events. Entity rows are always flushed, and so locked, before the
+head. After the commit a signed checkpoint (sequence, head MAC, time) is appended to the
+checkpoint file, outside the database. This module offers no way to update or delete an event,
+and database triggers refuse both.
 
 >>> text = '{"prev_hash":"' + GENESIS_HASH + '","seq":1}'
 >>> calculate_event_hash({"seq": 1, "prev_hash": GENESIS_HASH}) == (
@@ -23,6 +31,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -31,20 +40,42 @@ from typing import Any
 from sqlalchemy import DDL, event, select
 from sqlalchemy.orm import Session
 
+from anakinra_iv.records.checkpoints import write_checkpoint
+from anakinra_iv.records.keys import AuditKeys
+from anakinra_iv.records.row_state import (
+    has_audited_change,
+    iterate_row_digests,
+    read_object_digest,
+)
 from anakinra_iv.records.tables import AuditEvent, AuditHead
 
 __all__ = [
     "APPEND_ONLY_DDL",
+    "AUDIT_KEYS_INFO",
+    "COMMIT_ENTITY_INFO",
     "GENESIS_HASH",
+    "KEYED_SCHEME",
+    "LEGACY_SCHEME",
     "AuditChainReport",
     "AuditEntry",
     "AuditLog",
     "calculate_event_hash",
+    "calculate_event_mac",
     "dump_canonical_json",
+    "get_hashed_fields",
 ]
 
 GENESIS_HASH = "0" * 64
 """The ``prev_hash`` of the first event."""
+KEYED_SCHEME = "hmac-sha256"
+LEGACY_SCHEME = "sha256"
+AUDIT_KEYS_INFO = "anakinra_iv.audit.keys"
+"""Key of a session's ``info`` holding its :class:`AuditKeys` (set by the unit of work)."""
+COMMIT_ENTITY_INFO = "anakinra_iv.audit.entity"
+"""Key of a session's ``info`` naming the record of the first event a commit writes (``order
+12``), set just before the commit; later ``before_commit`` listeners may read it."""
+
+_log = logging.getLogger(__name__)
 
 APPEND_ONLY_DDL: dict[str, tuple[str, ...]] = {
     "sqlite": (
@@ -90,8 +121,13 @@ def dump_canonical_json(value: Any) -> str:
 
 
 def calculate_event_hash(fields: dict[str, Any]) -> str:
-    """SHA-256 (hex) of the canonical JSON of an event's fields, ``prev_hash`` included."""
+    """SHA-256 (hex) of the canonical JSON of an event's fields (the unkeyed, legacy scheme)."""
     return hashlib.sha256(dump_canonical_json(fields).encode("utf-8")).hexdigest()
+
+
+def calculate_event_mac(keys: AuditKeys, fields: dict[str, Any]) -> str:
+    """HMAC-SHA256 (hex) of the canonical JSON of an event's fields under the event key."""
+    return keys.sign(keys.event_key, dump_canonical_json(fields).encode("utf-8"))
 
 
 @dataclass(frozen=True)
@@ -109,10 +145,16 @@ class AuditEntry:
 
 @dataclass(frozen=True)
 class AuditChainReport:
-    """Outcome of checking the chain: ``ok`` only if every event and the head agree."""
+    """Outcome of checking the chain: ``ok`` only if every event, checkpoint and row agree.
+
+    ``notes`` say what the check could not cover (no checkpoint file, unkeyed old events).
+    """
 
     events: int
     problems: tuple[str, ...] = field(default_factory=tuple)
+    notes: tuple[str, ...] = field(default_factory=tuple)
+    checkpoints: int = 0
+    rows: int = 0
 
     @property
     def ok(self) -> bool:
@@ -120,8 +162,9 @@ class AuditChainReport:
         return not self.problems
 
 
-def _hashed_fields(row: AuditEvent) -> dict[str, Any]:
-    return {
+def get_hashed_fields(row: AuditEvent) -> dict[str, Any]:
+    """The fields an event's hash or MAC covers (the legacy scheme covers fewer)."""
+    fields = {
         "seq": row.seq,
         "occurred_at": row.occurred_at.astimezone(UTC).isoformat(timespec="microseconds"),
         "actor": row.actor,
@@ -133,42 +176,118 @@ def _hashed_fields(row: AuditEvent) -> dict[str, Any]:
         "reason": row.reason,
         "prev_hash": row.prev_hash,
     }
+    if row.scheme != LEGACY_SCHEME:
+        fields["scheme"] = row.scheme
+        fields["row_states"] = row.row_states
+    return fields
 
+
+_hashed_fields = get_hashed_fields
 
 _PENDING = "anakinra_iv.audit.pending"
 """Key of a session's ``info`` under which events wait for the commit."""
+_TOUCHED = "anakinra_iv.audit.touched"
+"""Key of a session's ``info`` holding the tracked rows written in the transaction."""
+_WRITTEN = "anakinra_iv.audit.written"
+"""Key of a session's ``info`` holding the head (seq, MAC) a commit is about to make."""
+_SEALED = "anakinra_iv.audit.sealed"
+"""Key of a session's ``info`` holding the states of every tracked row, to record at once."""
+
+
+@event.listens_for(Session, "after_flush")
+def _note_written_rows(session: Session, _context: Any) -> None:
+    """Remember the tracked rows this flush wrote (their history is still visible here)."""
+    changed = [o for o in (*session.new, *session.dirty) if has_audited_change(o)]
+    if changed:
+        touched: dict[int, Any] = session.info.setdefault(_TOUCHED, {})
+        for instance in changed:
+            touched[id(instance)] = instance
+
+
+def _collect_row_states(session: Session) -> dict[str, str]:
+    touched: dict[int, Any] = session.info.pop(_TOUCHED, {})
+    states: dict[str, str] = (
+        dict(iterate_row_digests(session)) if session.info.pop(_SEALED, False) else {}
+    )
+    for instance in touched.values():
+        found = read_object_digest(instance)
+        if found is not None:
+            states[found[0]] = found[1]
+    return states
 
 
 @event.listens_for(Session, "before_commit")
 def _write_pending(session: Session) -> None:
-    """Chain the session's waiting events: lock the head, number, link and hash them."""
-    pending: list[AuditEvent] | None = session.info.get(_PENDING)
-    if not pending:
+    """Chain the session's waiting events: lock the head, number, link and sign them."""
+    pending: list[AuditEvent] = session.info.setdefault(_PENDING, [])
+    session.flush()  # entity rows are locked before the audit head, always in that order
+    keys: AuditKeys | None = session.info.get(AUDIT_KEYS_INFO)
+    states = _collect_row_states(session) if keys is not None else {}
+    if not pending and not states:
         return
+    if keys is None:
+        raise RuntimeError("no audit key for this unit of work: events cannot be signed")
     rows = list(pending)
     pending.clear()
-    session.flush()  # entity rows are locked before the audit head, always in that order
+    if not rows:
+        first = next(iter(states))
+        table, _, key = first.partition(":")
+        rows.append(
+            AuditEvent(
+                occurred_at=datetime.now(UTC),
+                actor="system",
+                action="record.write",
+                entity_type=table,
+                entity_id=key,
+                old_value="null",
+                new_value="null",
+                reason="",
+            )
+        )
     head = session.execute(
         select(AuditHead)
         .where(AuditHead.id == 1)
         .with_for_update()
         .execution_options(populate_existing=True)
     ).scalar_one()
-    for row in rows:
+    for index, row in enumerate(rows):
         row.seq = head.last_seq + 1
         row.prev_hash = head.last_hash
-        row.hash = calculate_event_hash(_hashed_fields(row))
+        row.scheme = KEYED_SCHEME
+        row.row_states = dump_canonical_json(states if index == len(rows) - 1 else {})
+        row.hash = calculate_event_mac(keys, get_hashed_fields(row))
         session.add(row)
         head.last_seq = row.seq
         head.last_hash = row.hash
+    session.info[_WRITTEN] = (head.last_seq, head.last_hash)
+    session.info[COMMIT_ENTITY_INFO] = f"{rows[0].entity_type} {rows[0].entity_id}"
+    session.flush()
+
+
+@event.listens_for(Session, "after_commit")
+def _write_checkpoint(session: Session) -> None:
+    """After the commit, append a signed checkpoint of the new head outside the database."""
+    written = session.info.pop(_WRITTEN, None)
+    session.info.pop(COMMIT_ENTITY_INFO, None)
+    keys: AuditKeys | None = session.info.get(AUDIT_KEYS_INFO)
+    if written is None or keys is None or keys.checkpoint_file is None:
+        return
+    try:
+        write_checkpoint(keys, written[0], written[1], datetime.now(UTC))
+    except OSError as error:  # the commit stands; a missing checkpoint only weakens a check
+        _log.error("audit checkpoint %s not written: %s", keys.checkpoint_file, error)
 
 
 @event.listens_for(Session, "after_rollback")
 def _forget_pending(session: Session) -> None:
-    """A rollback discards the waiting events with everything else."""
+    """A rollback discards the waiting events and row states with everything else."""
     pending: list[AuditEvent] | None = session.info.get(_PENDING)
     if pending:
         pending.clear()
+    session.info.pop(_TOUCHED, None)
+    session.info.pop(_WRITTEN, None)
+    session.info.pop(_SEALED, None)
+    session.info.pop(COMMIT_ENTITY_INFO, None)
 
 
 class AuditLog:
@@ -197,6 +316,11 @@ class AuditLog:
         self._pending.append(row)
         return row
 
+    def record_all_rows(self) -> None:
+        """Record the state of every tracked row with the next commit's events (a seal, after
+        upgrading a database whose rows were written before the chain recorded them)."""
+        self._session.info[_SEALED] = True
+
     def list_events(
         self,
         *,
@@ -221,26 +345,10 @@ class AuditLog:
         yield from self._session.execute(query).scalars()
 
     def verify_chain(self) -> AuditChainReport:
-        """Recompute every hash and link; report each break found."""
-        problems: list[str] = []
-        expected_prev = GENESIS_HASH
-        expected_seq = 1
-        count = 0
-        for row in self.iterate_chain():
-            count += 1
-            if row.seq != expected_seq:
-                problems.append(f"event {row.seq}: expected sequence number {expected_seq}")
-            if row.prev_hash != expected_prev:
-                problems.append(f"event {row.seq}: previous-hash link broken")
-            if calculate_event_hash(_hashed_fields(row)) != row.hash:
-                problems.append(f"event {row.seq}: content does not match its hash")
-            expected_prev = row.hash
-            expected_seq = row.seq + 1
-        head = self._session.get(AuditHead, 1)
-        if head is None:
-            problems.append("audit head is missing")
-        elif head.last_seq != count or head.last_hash != expected_prev:
-            problems.append(
-                f"audit head names event {head.last_seq} but the chain ends at event {count}"
-            )
-        return AuditChainReport(events=count, problems=tuple(problems))
+        """Check every event, the checkpoints and the clinical rows (see ``audit_verify``)."""
+        from anakinra_iv.records.audit_verify import verify_audit
+
+        keys: AuditKeys | None = self._session.info.get(AUDIT_KEYS_INFO)
+        if keys is None:
+            raise RuntimeError("no audit key for this unit of work: the chain cannot be checked")
+        return verify_audit(self._session, keys)

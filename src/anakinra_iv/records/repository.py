@@ -10,10 +10,12 @@ from collections.abc import Iterable, Sequence
 from typing import Generic, TypeVar
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
 from anakinra_iv.errors import UnknownItem
+from anakinra_iv.records.conflicts import describe_database_conflict
 from anakinra_iv.records.tables import (
     AdministrationSegment,
     Bag,
@@ -61,7 +63,13 @@ class Repository(Generic[RowT]):
         """
         self._session.add(row)
         if flush:
-            self._session.flush()
+            try:
+                self._session.flush()
+            except DBAPIError as error:
+                conflict = describe_database_conflict(error)
+                if conflict is None:
+                    raise
+                raise conflict from error
         return row
 
     def find(self, row_id: int) -> RowT | None:
@@ -214,6 +222,11 @@ class OrderRepository(Repository[Order]):
         """A patient's orders, newest first."""
         query = select(Order).where(Order.patient_id == patient_id).order_by(Order.id.desc())
         return self._session.execute(query).scalars().all()
+
+    def find_open_for_patient(self, patient_id: int) -> Order | None:
+        """The patient's open order (``open_patient_id`` set), or None."""
+        query = select(Order).where(Order.open_patient_id == patient_id)
+        return self._session.execute(query).scalar_one_or_none()
 
 
 class VerificationRepository(Repository[Verification]):

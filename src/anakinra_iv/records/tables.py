@@ -17,7 +17,9 @@ from sqlalchemy import (
     Date,
     Float,
     ForeignKey,
+    Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -33,6 +35,8 @@ __all__ = [
     "AuditHead",
     "Bag",
     "Base",
+    "IdempotencyKey",
+    "LoginThrottle",
     "Observation",
     "Order",
     "Patient",
@@ -76,6 +80,7 @@ class User(Base):
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None]
     created_at: Mapped[datetime]
+    token_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     @property
     def role_set(self) -> frozenset[str]:
@@ -158,7 +163,12 @@ class Order(Base):
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     version: Mapped[int] = mapped_column(Integer, nullable=False)
+    open_patient_id: Mapped[int | None] = mapped_column(Integer)
+    """The patient's id while the order is open, NULL once it is closed: at most one open
+    order per patient, by the unique index below (kept by the workflow from the order's
+    status)."""
 
+    __table_args__ = (Index("uq_orders_open_patient_id", "open_patient_id", unique=True),)
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 
 
@@ -243,7 +253,8 @@ class Recommendation(Base):
 
 
 class AuditEvent(Base):
-    """One audit event; ``hash`` covers the canonical JSON of the event and ``prev_hash``."""
+    """One audit event; ``hash`` is the MAC (or, for ``scheme`` sha256, the hash) of the
+    canonical JSON of the event, ``prev_hash`` and the row states it records."""
 
     __tablename__ = "audit_events"
 
@@ -258,6 +269,8 @@ class AuditEvent(Base):
     reason: Mapped[str] = mapped_column(Text)
     prev_hash: Mapped[str] = mapped_column(String(64), unique=True)
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+    scheme: Mapped[str] = mapped_column(String(16), server_default="sha256")
+    row_states: Mapped[str] = mapped_column(Text, server_default="{}")
 
 
 class AuditHead(Base):
@@ -268,3 +281,33 @@ class AuditHead(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     last_seq: Mapped[int] = mapped_column(Integer)
     last_hash: Mapped[str] = mapped_column(String(64))
+
+
+class LoginThrottle(Base):
+    """Failed sign-ins of one user name from one client address, and its lock-out."""
+
+    __tablename__ = "login_throttles"
+
+    username: Mapped[str] = mapped_column(String(64), primary_key=True)
+    client: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    lockouts: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None]
+    updated_at: Mapped[datetime]
+
+
+class IdempotencyKey(Base):
+    """A POST made with an ``Idempotency-Key``: its fingerprint and the first response."""
+
+    __tablename__ = "idempotency_keys"
+
+    scope: Mapped[str] = mapped_column(String(80), primary_key=True)
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    request_hash: Mapped[str] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime]
+    entity: Mapped[str | None] = mapped_column(String(200))
+    response_status: Mapped[int | None] = mapped_column(Integer)
+    response_type: Mapped[str | None] = mapped_column(String(200))
+    response_location: Mapped[str | None] = mapped_column(Text)
+    response_body: Mapped[bytes | None] = mapped_column(LargeBinary)

@@ -17,11 +17,15 @@ from types import TracebackType
 from typing import Self
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from anakinra_iv.errors import ConflictError
-from anakinra_iv.records.audit import AuditLog
+from anakinra_iv.records.audit import AUDIT_KEYS_INFO, AuditLog
+from anakinra_iv.records.conflicts import describe_database_conflict
+from anakinra_iv.records.idempotency import IdempotencyRepository
+from anakinra_iv.records.keys import AuditKeys
 from anakinra_iv.records.repository import (
     ApprovalRepository,
     BagRepository,
@@ -33,6 +37,7 @@ from anakinra_iv.records.repository import (
     UserRepository,
     VerificationRepository,
 )
+from anakinra_iv.records.throttles import LoginThrottleRepository
 
 __all__ = ["SqlAlchemyUnitOfWork", "UnitOfWork"]
 
@@ -53,6 +58,8 @@ class UnitOfWork(abc.ABC):
     segments: SegmentRepository
     recommendations: RecommendationRepository
     audit: AuditLog
+    throttles: LoginThrottleRepository
+    idempotency: IdempotencyRepository
 
     def __enter__(self) -> Self:
         return self
@@ -79,10 +86,16 @@ class UnitOfWork(abc.ABC):
 
 
 class SqlAlchemyUnitOfWork(UnitOfWork):
-    """A unit of work over a SQLAlchemy session; a stale versioned row becomes ConflictError."""
+    """A unit of work over a SQLAlchemy session; a stale versioned row, a failed unique or
+    foreign-key constraint and a serialization failure become ConflictError naming the record.
 
-    def __init__(self, engine: Engine) -> None:
+    ``audit_keys`` sign the audit events of its commits; without them, a commit that appends
+    an event is refused.
+    """
+
+    def __init__(self, engine: Engine, audit_keys: AuditKeys | None = None) -> None:
         self._engine = engine
+        self._audit_keys = audit_keys
         self._session: Session | None = None
 
     @property
@@ -94,6 +107,8 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
 
     def __enter__(self) -> Self:
         session = Session(bind=self._engine, expire_on_commit=False, autoflush=True)
+        if self._audit_keys is not None:
+            session.info[AUDIT_KEYS_INFO] = self._audit_keys
         self._session = session
         self.users = UserRepository(session)
         self.approvals = ApprovalRepository(session)
@@ -105,6 +120,8 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
         self.segments = SegmentRepository(session)
         self.recommendations = RecommendationRepository(session)
         self.audit = AuditLog(session)
+        self.throttles = LoginThrottleRepository(session)
+        self.idempotency = IdempotencyRepository(session)
         return super().__enter__()
 
     def __exit__(
@@ -127,6 +144,12 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
             raise ConflictError(
                 f"the record was changed by somebody else first ({error}); reload and retry",
             ) from error
+        except DBAPIError as error:
+            self.session.rollback()
+            conflict = describe_database_conflict(error)
+            if conflict is None:
+                raise
+            raise conflict from error
 
     def flush(self) -> None:
         """Write pending changes now (a stale versioned row raises ConflictError)."""
@@ -136,6 +159,11 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
             raise ConflictError(
                 f"the record was changed by somebody else first ({error}); reload and retry",
             ) from error
+        except DBAPIError as error:
+            conflict = describe_database_conflict(error)
+            if conflict is None:
+                raise
+            raise conflict from error
 
     def rollback(self) -> None:
         self.session.rollback()

@@ -1,9 +1,11 @@
 """Dependencies of the routes, declared as ``Annotated`` aliases.
 
 ``CurrentUser`` reads a bearer token (API); ``PageUser`` reads the session cookie (pages). Both
-return the signed-in user's id and name; services check the role on every call. ``PathId``,
-``QueryId`` and ``FormId`` are record keys in a path, a query or a form: whole numbers the
-database can hold.
+return the signed-in user's id and name, once the credential is checked against the user's
+current token version (a signed-out, re-passworded or disabled user's old credentials are
+refused); services check the role on every call. ``ClientAddress`` is the caller's address.
+``PathId``, ``QueryId`` and ``FormId`` are record keys in a path, a query or a form: whole
+numbers the database can hold.
 """
 
 from __future__ import annotations
@@ -18,8 +20,10 @@ from anakinra_iv.records.unit_of_work import SqlAlchemyUnitOfWork
 from anakinra_iv.web.schemas._base import MAX_RECORD_ID
 from anakinra_iv.web.security import SESSION_COOKIE, TokenClaims, read_token
 from anakinra_iv.workflow.auth import AuthenticationFailed
+from anakinra_iv.workflow.services import check_credential
 
 __all__ = [
+    "ClientAddress",
     "CurrentUser",
     "FormId",
     "OptionalPageUser",
@@ -64,9 +68,11 @@ def get_current_user(
             "not signed in: send 'Authorization: Bearer <token>' from POST /api/auth/token",
             field="Authorization",
         )
-    return read_token(
+    claims = read_token(
         services.settings.secret_key.get_secret_value(), token, kind="access", now=services.now()
     )
+    check_credential(services.new_uow(), claims.user_id, claims.version)
+    return claims
 
 
 CurrentUser = Annotated[TokenClaims, Depends(get_current_user)]
@@ -78,14 +84,16 @@ def get_optional_page_user(request: Request, services: ServicesDep) -> TokenClai
     if not cookie:
         return None
     try:
-        return read_token(
+        claims = read_token(
             services.settings.secret_key.get_secret_value(),
             cookie,
             kind="session",
             now=services.now(),
         )
+        check_credential(services.new_uow(), claims.user_id, claims.version)
     except AuthenticationFailed:
         return None
+    return claims
 
 
 OptionalPageUser = Annotated[TokenClaims | None, Depends(get_optional_page_user)]
@@ -103,3 +111,12 @@ def get_page_user(user: OptionalPageUser) -> TokenClaims:
 
 
 PageUser = Annotated[TokenClaims, Depends(get_page_user)]
+
+
+def get_client_address(request: Request) -> str:
+    """The caller's address (as the server sees it; behind a proxy, configure the server to
+    trust the proxy's forwarding headers)."""
+    return request.client.host if request.client else "unknown"
+
+
+ClientAddress = Annotated[str, Depends(get_client_address)]

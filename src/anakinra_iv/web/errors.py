@@ -3,6 +3,12 @@
 The first matching row wins, so subclasses come before their parents. A body the schemas refuse
 (malformed JSON, a wrong type, a missing or unknown field) is a 422 naming the field, and an
 unknown path or method under ``/api`` answers in the same shape.
+
+Database errors are never a 500: a failed unique or foreign-key constraint, a stale version, a
+serialization failure or a deadlock is a race another request won, answered 409 naming the record
+(:func:`~anakinra_iv.records.conflicts.describe_database_conflict`); a database that cannot be
+reached in time (pool exhausted, server down, lock held too long) is 503 with ``Retry-After``.
+What is left to answer 500 is a defect in the code: an exception nothing here expects.
 """
 
 from __future__ import annotations
@@ -13,6 +19,9 @@ from fastapi import FastAPI, Request
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy.exc import DataError, DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException
 
 from anakinra_iv.errors import (
@@ -28,8 +37,9 @@ from anakinra_iv.errors import (
     UnknownItem,
     list_problems,
 )
+from anakinra_iv.records.conflicts import describe_database_conflict, is_database_unavailable
 from anakinra_iv.web.schemas import ErrorPublic
-from anakinra_iv.workflow.auth import AccountLocked, AuthenticationFailed
+from anakinra_iv.workflow.auth import AccountLocked, AuthenticationFailed, TooManyRequests
 from anakinra_iv.workflow.services import (
     PumpAlertNotAcknowledged,
     PumpProgrammeRefused,
@@ -49,6 +59,7 @@ ERROR_TABLE: tuple[tuple[type[AnakinraError], int, str], ...] = (
     (AccountLocked, 401, "account_locked"),
     (AuthenticationFailed, 401, "not_authenticated"),
     (PermissionDenied, 403, "permission_denied"),
+    (TooManyRequests, 429, "too_many_requests"),
     (UnknownItem, 404, "not_found"),
     (ConflictError, 409, "conflict"),
     (InvalidTransition, 409, "invalid_transition"),
@@ -70,7 +81,10 @@ _ERROR_DESCRIPTIONS = (
     (403, "The role may not do this, or separation of duties forbids it"),
     (404, "No such record"),
     (409, "A conflicting change or a transition the current state does not allow"),
+    (413, "The request body is larger than this address accepts"),
     (422, "Invalid input: every problem names its field; nothing is stored"),
+    (429, "Too many sign-in attempts from this address: wait for Retry-After seconds"),
+    (503, "Overloaded or the database is unavailable: retry after Retry-After seconds"),
 )
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {"model": ErrorPublic, "description": description}
@@ -86,7 +100,12 @@ JSON_ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 """The same for a route whose success is not JSON (a PDF, an HTML page): errors stay JSON."""
 
-_HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 415: "unsupported_media_type"}
+_HTTP_CODES = {
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "body_too_large",
+    415: "unsupported_media_type",
+}
 
 
 def _lookup(error: AnakinraError) -> tuple[int, str]:
@@ -113,7 +132,41 @@ async def _domain_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, AnakinraError)
     status, body = describe_error(error)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    if status == 429 and isinstance(error.limit, int):
+        headers = {"Retry-After": str(error.limit)}
     return JSONResponse(body, status_code=status, headers=headers)
+
+
+_UNAVAILABLE = {
+    "code": "database_unavailable",
+    "message": "the database did not answer in time; retry shortly",
+    "field": None,
+}
+
+
+async def _database_error(request: Request, error: Exception) -> JSONResponse:
+    """A race as 409 naming the record; an unreachable database as 503; never a 500."""
+    if isinstance(error, StaleDataError):
+        conflict = ConflictError(
+            f"the record was changed by somebody else at the same time ({error}); reload and "
+            "try again"
+        )
+    elif isinstance(error, DBAPIError) and (found := describe_database_conflict(error)):
+        conflict = found
+    elif is_database_unavailable(error):
+        return JSONResponse(_UNAVAILABLE, status_code=503, headers={"Retry-After": "2"})
+    elif isinstance(error, DataError):
+        detail = str(error.orig).splitlines()[0] if error.orig else "value out of range"
+        body = {
+            "code": "invalid_input",
+            "message": f"a value does not fit: {detail}",
+            "field": None,
+        }
+        return JSONResponse(body, status_code=422)
+    else:
+        raise error
+    status, body = describe_error(conflict)
+    return JSONResponse(body, status_code=status)
 
 
 def _location(loc: tuple[Any, ...]) -> str:
@@ -166,7 +219,7 @@ async def _http_error(request: Request, error: Exception) -> Response:
     code = _HTTP_CODES.get(error.status_code, "http_error")
     message = f"{request.method} {request.url.path}: {error.detail}"
     return JSONResponse(
-        {"code": code, "message": message, "field": None},
+        {"code": code, "message": message, "field": "body" if error.status_code == 413 else None},
         status_code=error.status_code,
         headers=error.headers,
     )
@@ -175,5 +228,8 @@ async def _http_error(request: Request, error: Exception) -> Response:
 def install_error_handlers(app: FastAPI) -> None:
     """Register the handlers on ``app``."""
     app.add_exception_handler(AnakinraError, _domain_error)
+    app.add_exception_handler(DBAPIError, _database_error)
+    app.add_exception_handler(StaleDataError, _database_error)
+    app.add_exception_handler(PoolTimeout, _database_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(HTTPException, _http_error)

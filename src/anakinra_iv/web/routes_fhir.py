@@ -88,7 +88,7 @@ def read_resource(
     resource: Resource
     try:
         if resource_type == "AuditEvent":
-            seq = int(resource_id) if resource_id.isdigit() else -1
+            seq = int(resource_id) if resource_id.isascii() and resource_id.isdigit() else -1
             _require_stored_key(seq, f"AuditEvent/{resource_id}")
             events = queries.list_audit_events(
                 services.new_uow(), user.user_id, limit=1, before_seq=seq + 1

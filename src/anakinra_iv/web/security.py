@@ -1,5 +1,9 @@
 """Signed credentials: bearer tokens for the API, session cookies with a CSRF token for pages.
 
+A credential carries the user's token version (``ver``); the routes compare it with the
+user's current one, so that signing out, a password change or disabling the user revokes every
+credential issued before.
+
 >>> from datetime import UTC, datetime
 >>> now = datetime(2026, 1, 5, 8, tzinfo=UTC)
 >>> token = create_token("k" * 32, user_id=7, username="rn", kind="access", minutes=5, now=now)
@@ -17,6 +21,7 @@ from datetime import datetime, timedelta
 
 import jwt
 
+from anakinra_iv.web.schemas._base import MAX_RECORD_ID
 from anakinra_iv.workflow.auth import AuthenticationFailed
 
 __all__ = ["SESSION_COOKIE", "TokenClaims", "create_token", "is_valid_csrf", "read_token"]
@@ -32,6 +37,7 @@ class TokenClaims:
     user_id: int
     username: str
     csrf: str
+    version: int = 0
 
 
 def create_token(
@@ -42,10 +48,12 @@ def create_token(
     kind: str,
     minutes: int,
     now: datetime,
+    version: int = 0,
 ) -> str:
     """A signed token of ``kind`` (``access`` or ``session``) valid for ``minutes``."""
     claims = {
         "sub": str(user_id),
+        "ver": version,
         "name": username,
         "typ": kind,
         "iat": int(now.timestamp()),
@@ -70,11 +78,24 @@ def read_token(secret: str, token: str, *, kind: str, now: datetime) -> TokenCla
         ) from error
     if claims.get("typ") != kind:
         raise AuthenticationFailed(f"the credential is not a {kind} token", field="Authorization")
-    if int(claims["exp"]) <= int(now.timestamp()):
+    subject, version, expiry = claims["sub"], claims.get("ver"), claims["exp"]
+    if not (
+        isinstance(subject, str)
+        and subject.isascii()
+        and subject.isdigit()
+        and len(subject) <= 10
+        and 1 <= int(subject) <= MAX_RECORD_ID
+    ):
+        raise AuthenticationFailed("the credential names no user", field="Authorization")
+    if not isinstance(version, int) or not isinstance(expiry, int | float):
+        raise AuthenticationFailed("the credential is malformed", field="Authorization")
+    if int(expiry) <= int(now.timestamp()):
         raise AuthenticationFailed(
             "the credential has expired; sign in again", field="Authorization"
         )
-    return TokenClaims(int(claims["sub"]), str(claims.get("name", "")), str(claims.get("csrf", "")))
+    return TokenClaims(
+        int(subject), str(claims.get("name", "")), str(claims.get("csrf", "")), version
+    )
 
 
 def is_valid_csrf(expected: str, given: str | None) -> bool:

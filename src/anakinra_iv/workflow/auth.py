@@ -17,7 +17,14 @@ from pwdlib.hashers.argon2 import Argon2Hasher
 
 from anakinra_iv.errors import AnakinraError
 
-__all__ = ["AccountLocked", "AuthPolicy", "AuthenticationFailed", "PasswordHasher"]
+__all__ = [
+    "AccountLocked",
+    "AuthPolicy",
+    "AuthenticationFailed",
+    "PasswordHasher",
+    "TooManyRequests",
+    "calculate_lockout_minutes",
+]
 
 
 class AuthenticationFailed(AnakinraError):
@@ -25,16 +32,35 @@ class AuthenticationFailed(AnakinraError):
 
 
 class AccountLocked(AuthenticationFailed):
-    """Too many failed sign-ins in a row: the account is locked for a while."""
+    """Too many failed sign-ins in a row for this user from this client address: sign-in is
+    locked there for a while (the same user elsewhere is not locked out)."""
+
+
+class TooManyRequests(AnakinraError):
+    """A client sends more sign-in attempts than the per-address rate allows (answered 429);
+    ``limit`` is the number of seconds to wait."""
 
 
 @dataclass(frozen=True)
 class AuthPolicy:
-    """Sign-in rules: failures before lock-out, lock-out length, shortest password."""
+    """Sign-in rules: failures before lock-out, first lock-out length (doubling with each
+    further lock-out up to the longest), shortest password."""
 
     lockout_threshold: int = 5
     lockout_minutes: int = 15
     min_password_length: int = 8
+    lockout_max_minutes: int = 24 * 60
+
+
+def calculate_lockout_minutes(policy: AuthPolicy, earlier_lockouts: int) -> int:
+    """Length of the next lock-out: doubling with each earlier one, capped.
+
+    >>> policy = AuthPolicy(lockout_minutes=15, lockout_max_minutes=60)
+    >>> [calculate_lockout_minutes(policy, n) for n in range(4)]
+    [15, 30, 60, 60]
+    """
+    doubled: int = policy.lockout_minutes * 2 ** min(earlier_lockouts, 20)
+    return min(doubled, policy.lockout_max_minutes)
 
 
 class PasswordHasher:

@@ -20,7 +20,15 @@ from enum import StrEnum
 
 from anakinra_iv.errors import InvalidTransition
 
-__all__ = ["TRANSITIONS", "OrderEvent", "OrderStatus", "get_next_status", "is_running"]
+__all__ = [
+    "CLOSED_STATUSES",
+    "TRANSITIONS",
+    "OrderEvent",
+    "OrderStatus",
+    "get_next_status",
+    "is_open",
+    "is_running",
+]
 
 
 class OrderStatus(StrEnum):
@@ -96,3 +104,19 @@ def is_running(status: OrderStatus | str) -> bool:
     (True, False)
     """
     return OrderStatus(status) in (OrderStatus.ACTIVE, OrderStatus.PAUSED)
+
+
+CLOSED_STATUSES: frozenset[OrderStatus] = frozenset({OrderStatus.STOPPED})
+"""The statuses in which an order is closed: nothing more happens to it. Every other status is
+open, and a patient has at most one open order (the service refuses a second one, and the
+``orders.open_patient_id`` unique index, kept from this set, refuses it in the database). A new
+closed status is added here and nowhere else."""
+
+
+def is_open(status: OrderStatus | str) -> bool:
+    """True while an order is not closed (waiting, verified, running or paused).
+
+    >>> is_open("pending_verification"), is_open("stopped")
+    (True, False)
+    """
+    return OrderStatus(status) not in CLOSED_STATUSES

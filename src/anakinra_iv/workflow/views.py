@@ -45,11 +45,19 @@ class UserView:
     full_name: str
     roles: tuple[str, ...]
     active: bool
+    token_version: int = 0
 
     @classmethod
     def from_row(cls, row: User) -> UserView:
         """View of a row."""
-        return cls(row.id, row.username, row.full_name, tuple(sorted(row.role_set)), row.active)
+        return cls(
+            row.id,
+            row.username,
+            row.full_name,
+            tuple(sorted(row.role_set)),
+            row.active,
+            row.token_version or 0,
+        )
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,13 @@ from anakinra_iv.workflow.services import (
     prescribe,
     verify_order,
 )
-from tests.workflow_support.fixtures import Ward, prescribe_step, start_running, verify
+from tests.workflow_support.fixtures import (
+    Ward,
+    administer,
+    compound_and_check,
+    prescribe_step,
+    verify,
+)
 
 
 def test_prescribe_stores_the_plan_from_the_core(ward: Ward) -> None:
@@ -213,7 +219,10 @@ def test_escalating_a_running_infusion_gives_no_second_loading_dose(ward: Ward) 
     )
     with ward.uow() as uow:
         assert uow.orders.get(order_id).loading_dose_mg == 100
-    running, _ = start_running(ward)
+    # step 2 = 800 mg/day (protocol ladder): 800/24 = 33.3 mg/h; a 12 h bag of 400 mg in 100 mL
+    verify(ward, order_id, rate="33.33 mg/h", conc="4 mg/mL")
+    administer(ward, order_id, "start", bag_id=compound_and_check(ward, order_id))
+    running = order_id
     change_dose(
         ChangeDose(ward.users["prescriber"], running, step=4, reason="no response"),
         ward.uow(),

@@ -14,8 +14,9 @@ from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
 
 from anakinra_iv.bootstrap import Services
-from anakinra_iv.errors import AnakinraError, InvalidInput
+from anakinra_iv.errors import AnakinraError, InvalidInput, PermissionDenied
 from anakinra_iv.units import Q_, format_quantity, read_number
+from anakinra_iv.web.access_log import note_refusal
 from anakinra_iv.web.security import TokenClaims, is_valid_csrf
 from anakinra_iv.workflow import queries
 
@@ -96,6 +97,8 @@ def run_action(
         target = action() or back
         return RedirectResponse(f"{target}{sep if target == back else '?'}msg=done", 303)
     except AnakinraError as error:
+        if isinstance(error, PermissionDenied):
+            note_refusal(error.message)  # an access event, as a 403 would be
         return RedirectResponse(f"{back}{sep}error={quote(error.message)}", 303)
     except ValidationError as error:
         return RedirectResponse(f"{back}{sep}error={quote(_describe_refusal(error))}", 303)

@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Query
+from fastapi.responses import JSONResponse
 
-from anakinra_iv.web.deps import CurrentUser, PathId, ServicesDep, UowDep
+from anakinra_iv.web.deps import ClientAddress, CurrentUser, PathId, ServicesDep, UowDep
 from anakinra_iv.web.errors import ERROR_RESPONSES
+from anakinra_iv.web.health import probe_database
 from anakinra_iv.web.schemas import (
     AdministrationCreate,
     AuditEventPublic,
@@ -41,9 +43,12 @@ def create_access_token(
     password: Annotated[str, Form(max_length=1000)],
     app: ServicesDep,
     uow: UowDep,
+    client: ClientAddress,
 ) -> TokenPublic:
     """Sign in with user name and password; returns a bearer token."""
-    user = services.authenticate(username, password, uow, app.hasher, app.policy, app.now())
+    user = services.authenticate(
+        username, password, uow, app.hasher, app.policy, app.now(), client=client
+    )
     token = create_token(
         app.settings.secret_key.get_secret_value(),
         user_id=user.id,
@@ -51,15 +56,32 @@ def create_access_token(
         kind="access",
         minutes=app.settings.access_token_minutes,
         now=app.now(),
+        version=user.token_version,
     )
     return TokenPublic(access_token=token)
 
 
-@router.get("/health", tags=["health"])
-def get_health(app: ServicesDep, uow: UowDep) -> HealthPublic:
-    """Service and database status."""
-    ok, detail = queries.check_database(uow)
-    return HealthPublic(status="ok" if ok else "degraded", database=detail, database_ok=ok)
+@router.get("/health", tags=["health"], responses={503: {"model": HealthPublic}})
+def get_health(app: ServicesDep) -> JSONResponse:
+    """Service and database status: 200, or 503 when the database does not answer in time."""
+    probe = probe_database(app)
+    body = HealthPublic(
+        status="ok" if probe.ok else "degraded", database=probe.detail, database_ok=probe.ok
+    )
+    return JSONResponse(body.model_dump(), status_code=200 if probe.ok else 503)
+
+
+@router.get("/ready", tags=["health"], responses={503: {"model": HealthPublic}})
+def get_readiness(app: ServicesDep) -> JSONResponse:
+    """Readiness for a load balancer: 200 when the database answers in time and its schema is
+    current; 503 (with Retry-After) otherwise."""
+    probe = probe_database(app, readiness=True)
+    ready = probe.ok and probe.schema_current
+    body = HealthPublic(
+        status="ready" if ready else "not_ready", database=probe.detail, database_ok=probe.ok
+    )
+    headers = None if ready else {"Retry-After": "5"}
+    return JSONResponse(body.model_dump(), status_code=200 if ready else 503, headers=headers)
 
 
 @router.post("/patients", status_code=201, tags=["patients"])

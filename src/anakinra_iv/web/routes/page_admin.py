@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from anakinra_iv.errors import PermissionDenied
 from anakinra_iv.protocol import list_protocols
 from anakinra_iv.web.deps import PageUser, ServicesDep
 from anakinra_iv.web.routes._page import FormText, OptionalText, render, run_action
+from anakinra_iv.web.schemas._base import MAX_RECORD_ID
 from anakinra_iv.workflow import queries, services
 from anakinra_iv.workflow.commands import ApproveProtocol
 
@@ -52,7 +53,10 @@ def approve(
 
 @router.get("/audit", response_class=HTMLResponse)
 def audit(
-    request: Request, app: ServicesDep, user: PageUser, before_seq: int | None = None
+    request: Request,
+    app: ServicesDep,
+    user: PageUser,
+    before_seq: Annotated[int | None, Query(ge=1, le=MAX_RECORD_ID)] = None,
 ) -> HTMLResponse:
     """The audit trail with the result of the chain check (admin)."""
     try:

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from anakinra_iv.errors import AnakinraError
-from anakinra_iv.web.deps import OptionalPageUser, PageUser, ServicesDep
+from anakinra_iv.web.deps import ClientAddress, OptionalPageUser, PageUser, ServicesDep
 from anakinra_iv.web.routes._page import FormText, OptionalText, render
 from anakinra_iv.web.security import SESSION_COOKIE, create_token, is_valid_csrf
 from anakinra_iv.workflow import services
@@ -30,12 +30,13 @@ def login(
     app: ServicesDep,
     username: FormText,
     password: FormText,
+    client: ClientAddress,
     next: Annotated[str, Form()] = "/",
 ) -> Response:
     """Sign in and set the session cookie."""
     try:
         user = services.authenticate(
-            username, password, app.new_uow(), app.hasher, app.policy, app.now()
+            username, password, app.new_uow(), app.hasher, app.policy, app.now(), client=client
         )
     except AnakinraError as error:
         page = render(request, "login.html", app, None, next=next, login_error=error.message)
@@ -48,6 +49,7 @@ def login(
         kind="session",
         minutes=app.settings.session_minutes,
         now=app.now(),
+        version=user.token_version,
     )
     target = next if next.startswith("/") and not next.startswith("//") else "/"
     response = RedirectResponse(target, status_code=303)
@@ -56,18 +58,20 @@ def login(
         token,
         httponly=True,
         samesite="strict",
-        secure=app.settings.cookie_secure,
+        secure=app.settings.secure_cookies,
         max_age=app.settings.session_minutes * 60,
     )
     return response
 
 
 @router.post("/logout")
-def logout(user: PageUser, csrf_token: OptionalText = None) -> RedirectResponse:
-    """Sign out."""
+def logout(app: ServicesDep, user: PageUser, csrf_token: OptionalText = None) -> RedirectResponse:
+    """Sign out: the session ends on the server (every credential of the user is revoked) and
+    the cookie is removed."""
     response = RedirectResponse("/login", status_code=303)
     if is_valid_csrf(user.csrf, csrf_token):
-        response.delete_cookie(SESSION_COOKIE)
+        services.sign_out(app.new_uow(), user.user_id, app.now())
+        response.delete_cookie(SESSION_COOKIE, secure=app.settings.secure_cookies, httponly=True)
     return response
 
 

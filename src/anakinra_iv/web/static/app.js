@@ -20,5 +20,9 @@
   }
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("form[data-preview]").forEach(wire);
+    // Print buttons (the Content-Security-Policy allows no inline script such as onclick).
+    document.querySelectorAll("button[data-print]").forEach(function (button) {
+      button.addEventListener("click", function () { window.print(); });
+    });
   });
 })();

@@ -1,5 +1,13 @@
 """Service layer: one function per use case, each one transaction through a unit of work."""
 
+from anakinra_iv.workflow.services.access import (
+    change_password,
+    check_credential,
+    record_access,
+    set_user_active,
+    sign_out,
+    unlock_user,
+)
 from anakinra_iv.workflow.services.accounts import add_user, approve_protocol, authenticate
 from anakinra_iv.workflow.services.intake import IntakeResult, record_patient_observations
 from anakinra_iv.workflow.services.nursing import (
@@ -33,14 +41,20 @@ __all__ = [
     "approve_protocol",
     "authenticate",
     "change_dose",
+    "change_password",
     "check_bag",
+    "check_credential",
     "create_patient",
     "discontinue_order",
     "prepare_bag",
     "prescribe",
+    "record_access",
     "record_administration",
     "record_observation",
     "record_patient_observations",
     "request_recommendation",
+    "set_user_active",
+    "sign_out",
+    "unlock_user",
     "verify_order",
 ]

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from anakinra_iv.errors import ConflictError, InvalidInput, ProblemList
 from anakinra_iv.records.audit import AuditEntry
 from anakinra_iv.records.tables import ProtocolApproval, User
+from anakinra_iv.records.throttles import Attempt
 from anakinra_iv.records.unit_of_work import UnitOfWork
 from anakinra_iv.workflow.auth import (
     AccountLocked,
     AuthenticationFailed,
     AuthPolicy,
     PasswordHasher,
+    calculate_lockout_minutes,
 )
 from anakinra_iv.workflow.commands import AddUser, ApproveProtocol
 from anakinra_iv.workflow.ports import DoseCalculator
@@ -90,6 +92,20 @@ def add_user(
     return view
 
 
+def _sign_in_refused(username: str, attempt: Attempt, now: datetime) -> AccountLocked | None:
+    """The refusal of an attempt that is not even checked: a running lock-out, or more
+    attempts at once than the threshold allows."""
+    if attempt.locked_until is not None and attempt.locked_until > now:
+        return AccountLocked(
+            f"sign-in of '{username}' from this address is locked after repeated failures "
+            f"until {attempt.locked_until.isoformat(timespec='minutes')}; an admin can unlock it",
+            field="username",
+            value=username,
+            limit=attempt.locked_until.isoformat(timespec="seconds"),
+        )
+    return None
+
+
 def authenticate(
     username: str,
     password: str,
@@ -97,52 +113,76 @@ def authenticate(
     hasher: PasswordHasher,
     policy: AuthPolicy,
     now: datetime,
+    *,
+    client: str = "unknown",
 ) -> UserView:
-    """Check a user name and password; count failures and lock the account after too many.
+    """Check a user name and password from a client address; lock that address out for the
+    user after too many failures, with a lock-out that doubles each time.
+
+    The attempt is counted in the database before the password is checked (one atomic
+    statement), and the password is checked outside any transaction: however many guesses
+    arrive at once, at most ``policy.lockout_threshold`` are checked before the lock-out.
 
     Raises
     ------
     AccountLocked
-        The account is locked (the attempt is not even checked).
+        Sign-in of this user from this address is locked (the attempt is not checked).
     AuthenticationFailed
         Unknown user, wrong password or inactive account (one message for all three).
     """
     refused = AuthenticationFailed("user name or password is wrong", field="username")
+    client = client[:64]
+    with uow:
+        attempt = uow.throttles.count_attempt(username, client, now)
+        user = uow.users.find_by_username(username)
+        digest = None if user is None else user.password_hash
+        uow.commit()
+    locked = _sign_in_refused(username, attempt, now)
+    if locked is None and attempt.number > policy.lockout_threshold:
+        locked = AccountLocked(
+            f"too many sign-in attempts for '{username}' from this address at once; wait and "
+            "try again",
+            field="username",
+            value=username,
+        )
+    if locked is not None:
+        raise locked
+    matches = hasher.verify(password, digest)
     with uow:
         user = uow.users.find_by_username(username)
-        if user is None:
-            hasher.verify(password, None)
-            raise refused
-        if user.locked_until is not None and user.locked_until > now:
-            raise AccountLocked(
-                f"account '{username}' is locked after repeated failed sign-ins until "
-                f"{user.locked_until.isoformat(timespec='minutes')}",
-                field="username",
-                value=username,
-            )
-        if not hasher.verify(password, user.password_hash) or not user.active:
-            user.failed_logins += 1
-            locked = user.failed_logins >= policy.lockout_threshold
-            if locked:
-                user.locked_until = now + timedelta(minutes=policy.lockout_minutes)
-                user.failed_logins = 0
+        if matches and user is not None and user.active:
+            uow.throttles.reset(username, client, now)
             uow.audit.append(
                 AuditEntry(
-                    username,
-                    "auth.lockout" if locked else "auth.failed",
-                    "user",
-                    str(user.id),
-                    reason="wrong password" if user.active else "inactive account",
+                    username, "auth.sign_in", "user", str(user.id), None, {"client": client}
                 ),
                 now=now,
             )
+            view = UserView.from_row(user)
             uow.commit()
-            raise refused
-        if user.failed_logins or user.locked_until is not None:
-            user.failed_logins = 0
-            user.locked_until = None
-            uow.commit()
-        return UserView.from_row(user)
+            return view
+        lock_now = attempt.number >= policy.lockout_threshold
+        minutes = calculate_lockout_minutes(policy, attempt.lockouts)
+        if lock_now:
+            lock_now = uow.throttles.lock(username, client, now, minutes)
+        reason = "unknown user" if user is None else "wrong password"
+        if user is not None and not user.active:
+            reason = "inactive account"
+        uow.audit.append(
+            AuditEntry(
+                username,
+                "auth.lockout" if lock_now else "auth.failed",
+                "user",
+                "unknown" if user is None else str(user.id),
+                None,
+                {"client": client, "attempt": attempt.number}
+                | ({"locked_minutes": minutes} if lock_now else {}),
+                reason,
+            ),
+            now=now,
+        )
+        uow.commit()
+    raise refused
 
 
 def approve_protocol(

@@ -15,6 +15,7 @@ from anakinra_iv.records.tables import User
 from anakinra_iv.records.unit_of_work import UnitOfWork
 from anakinra_iv.units import magnitude_in
 from anakinra_iv.workflow.commands import RecordObservation, RecordPatientObservations
+from anakinra_iv.workflow.patient_checks import normalise_mrn
 from anakinra_iv.workflow.roles import Action, require_allowed
 from anakinra_iv.workflow.services._common import load_actor
 from anakinra_iv.workflow.services.patients import (
@@ -48,7 +49,7 @@ def _find_or_add_patient(
                 field="patient",
             )
         return uow.patients.get(cmd.patient_id).id, False
-    found = uow.patients.find_by_mrn(new.mrn.strip())
+    found = uow.patients.find_by_mrn(normalise_mrn(new.mrn))
     if found is None:
         require_allowed(actor.username, actor.role_set, Action.CREATE_PATIENT)
         if new.weight is None:

@@ -14,6 +14,7 @@ from anakinra_iv.units import Q_
 from anakinra_iv.workflow.checks import get_check_tolerances, is_within_tolerance
 from anakinra_iv.workflow.commands import ChangeDose, Discontinue, Prescribe, VerifyOrder
 from anakinra_iv.workflow.lifecycle import OrderEvent, OrderStatus, get_next_status
+from anakinra_iv.workflow.open_orders import require_no_open_order
 from anakinra_iv.workflow.ports import DoseCalculator, PlanRequest, PlanResult
 from anakinra_iv.workflow.roles import Action, require_different_person
 from anakinra_iv.workflow.services._common import (
@@ -179,6 +180,7 @@ def prescribe(
     with uow:
         actor = load_actor(uow, cmd.user_id, Action.PRESCRIBE)
         patient = uow.patients.get(cmd.patient_id)
+        require_no_open_order(uow, patient.id)
         request = build_plan_request(
             uow,
             patient,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -11,8 +10,10 @@ from anakinra_iv.errors import AnakinraError, ConflictError, InvalidInput, Probl
 from anakinra_iv.records.audit import AuditEntry
 from anakinra_iv.records.tables import Observation, Patient, User
 from anakinra_iv.records.unit_of_work import UnitOfWork
-from anakinra_iv.units import CREATININE_MOLAR_MASS, Quantity, parse_quantity
+from anakinra_iv.units import Quantity
 from anakinra_iv.workflow.commands import CreatePatient, RecordObservation
+from anakinra_iv.workflow.observation_units import read_observation_value
+from anakinra_iv.workflow.patient_checks import check_patient_fields, normalise_mrn
 from anakinra_iv.workflow.roles import Action
 from anakinra_iv.workflow.services._common import load_actor, to_unit
 from anakinra_iv.workflow.views import ObservationView, PatientView
@@ -57,9 +58,7 @@ class CheckedObservation:
     collected_at: datetime
 
 
-_CODES_BY_NAME = {name: code for code, (name, _) in KNOWN_CODES.items()}
 SEXES = ("female", "male")
-_NUMBER_AND_UNIT = re.compile(r"^\s*[-+]?[\d.,]+(?:[eE][-+]?\d+)?\s*(\S.*?)\s*$")
 
 
 def _observation(
@@ -114,14 +113,20 @@ def check_new_patient(cmd: CreatePatient, now: datetime) -> None:
                 value=weighed.isoformat(),
             )
         )
+    problems.extend(check_patient_fields(cmd, now))
     ProblemList.raise_if_any(problems)
 
 
 def add_patient(uow: UnitOfWork, actor: User, cmd: CreatePatient, now: datetime) -> PatientView:
     """Register a checked patient inside an open unit of work (the caller commits)."""
-    mrn = cmd.mrn.strip()
+    mrn = normalise_mrn(cmd.mrn)
     if uow.patients.find_by_mrn(mrn) is not None:
-        raise ConflictError(f"a patient with mrn '{mrn}' already exists", field="mrn", value=mrn)
+        raise ConflictError(
+            f"a patient with mrn '{mrn}' already exists (medical record numbers are compared "
+            "without invisible characters, with one kind of hyphen and the site's letter case)",
+            field="mrn",
+            value=mrn,
+        )
     patient = uow.patients.add(
         Patient(
             mrn=mrn,
@@ -174,38 +179,14 @@ def create_patient(cmd: CreatePatient, uow: UnitOfWork, now: datetime) -> Patien
     return view
 
 
-def _read_observation_value(cmd: RecordObservation, code: str | None) -> tuple[float, str, str]:
-    """(magnitude, unit, text as stored) for an observation value."""
-    if code in KNOWN_CODES:
-        name, unit = KNOWN_CODES[code]
-        molar = CREATININE_MOLAR_MASS if name == "creatinine" else None
-        magnitude = float(
-            parse_quantity(cmd.value, field="value", unit=unit, molar_mass=molar).magnitude
-        )
-        return magnitude, unit, f"{magnitude:g} {unit}"
-    match = _NUMBER_AND_UNIT.match(cmd.value or "")
-    if match is None:
-        raise InvalidInput(
-            f"'value' must be a number with a unit such as '2400 ng/mL' (got '{cmd.value}')",
-            field="value",
-            value=cmd.value,
-        )
-    unit = match.group(1)
-    quantity = parse_quantity(cmd.value, field="value", unit=unit, positive=False)
-    magnitude = float(quantity.magnitude)
-    if magnitude < 0:
-        raise InvalidInput(
-            f"'value' must not be negative (got '{cmd.value}')", field="value", value=cmd.value
-        )
-    return magnitude, unit, cmd.value.strip()
-
-
 def check_observation(cmd: RecordObservation, now: datetime) -> CheckedObservation:
-    """Read an observation's code, name and value; every problem names its field."""
+    """Read an observation's code, name and value; every problem names its field.
+
+    The code or name must be a catalogued analyte and the value is converted to its catalogue
+    unit (or refused naming 'value'): see :mod:`anakinra_iv.workflow.observation_units`.
+    """
     code = (cmd.code or "").strip() or None
     name = (cmd.name or "").strip().lower() or None
-    if code is None and name is not None:
-        code = _CODES_BY_NAME.get(name)
     if code is None and name is None:
         raise InvalidInput("give the observation's 'code' (LOINC) or 'name'", field="code")
     if cmd.collected_at > now:
@@ -214,9 +195,10 @@ def check_observation(cmd: RecordObservation, now: datetime) -> CheckedObservati
             field="collected_at",
             value=cmd.collected_at.isoformat(),
         )
-    magnitude, unit, text = _read_observation_value(cmd, code)
-    shown_name = KNOWN_CODES[code][0] if code in KNOWN_CODES else (name or code or "")
-    return CheckedObservation(code, shown_name, magnitude, unit, text, cmd.collected_at)
+    value = read_observation_value(code, name, cmd.value or "")
+    return CheckedObservation(
+        value.code, value.name, value.magnitude, value.unit, value.text, cmd.collected_at
+    )
 
 
 def add_observation(
