@@ -7,6 +7,11 @@ a time, so more transactions at once only make threads contend; ``bench/api_load
 measures it). Outside ``dev`` a placeholder secret key is
 refused, so that tokens cannot be forged with a value published in this repository.
 
+``ANAKINRA_SITE_TIMEZONE`` is the IANA zone (``Europe/Paris``) in which times are shown on pages,
+labels and reports (default: the server's own zone); times are always stored in UTC.
+``ANAKINRA_SEPARATE_HANGING`` (default on) keeps whoever verified an order or prepared a bag from
+also hanging it or giving the loading dose.
+
 >>> Settings.model_fields["database_url"].default
 'sqlite:///anakinra.sqlite3'
 >>> Settings(environment="production", secret_key="change-me")
@@ -20,8 +25,9 @@ from __future__ import annotations
 
 import secrets
 from typing import Literal, Self
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["PLACEHOLDER_SECRETS", "Settings", "get_settings"]
@@ -48,6 +54,22 @@ class Settings(BaseSettings):
     argon2_time_cost: int = Field(default=3, gt=0)
     argon2_memory_cost_kib: int = Field(default=65536, ge=8)
     argon2_parallelism: int = Field(default=4, gt=0)
+    site_timezone: str | None = None
+    separate_hanging: bool = True
+
+    @field_validator("site_timezone")
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        try:
+            ZoneInfo(value.strip())
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"'ANAKINRA_SITE_TIMEZONE' must be an IANA time zone such as Europe/Paris "
+                f"(got '{value}')"
+            ) from None
+        return value.strip()
 
     @model_validator(mode="after")
     def _refuse_placeholder_secret(self) -> Self:

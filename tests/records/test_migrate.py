@@ -21,7 +21,7 @@ def test_upgrade_from_empty_reaches_head_and_matches_the_tables(kind: str, tmp_p
     """After upgrading an empty database, autogenerate finds no difference to the tables."""
     with empty_engine(kind, tmp_path) as engine:
         assert get_current_revision(engine) is None
-        assert upgrade_database(engine) == get_head_revision() == "0001"
+        assert upgrade_database(engine) == get_head_revision() == "0002"
         with engine.connect() as connection:
             diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
             head = connection.execute(text("SELECT last_seq, last_hash FROM audit_head")).one()

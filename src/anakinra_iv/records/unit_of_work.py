@@ -22,9 +22,13 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from anakinra_iv.errors import ConflictError
 from anakinra_iv.records.audit import AuditLog
+from anakinra_iv.records.audit_search import AuditSearch
 from anakinra_iv.records.repository import (
+    AlertRepository,
     ApprovalRepository,
+    BagCheckRepository,
     BagRepository,
+    LoadingDoseRepository,
     ObservationRepository,
     OrderRepository,
     PatientRepository,
@@ -52,7 +56,11 @@ class UnitOfWork(abc.ABC):
     bags: BagRepository
     segments: SegmentRepository
     recommendations: RecommendationRepository
+    bag_checks: BagCheckRepository
+    loading_doses: LoadingDoseRepository
+    alerts: AlertRepository
     audit: AuditLog
+    audit_search: AuditSearch
 
     def __enter__(self) -> Self:
         return self
@@ -104,7 +112,11 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
         self.bags = BagRepository(session)
         self.segments = SegmentRepository(session)
         self.recommendations = RecommendationRepository(session)
+        self.bag_checks = BagCheckRepository(session)
+        self.loading_doses = LoadingDoseRepository(session)
+        self.alerts = AlertRepository(session)
         self.audit = AuditLog(session)
+        self.audit_search = AuditSearch(session)
         return super().__enter__()
 
     def __exit__(

@@ -121,6 +121,7 @@ class CoreCalculator:
             step=request.step,
             daily_dose=request.daily_dose,
             override_reason=request.override_reason,
+            apply_renal_adjustment=request.apply_renal_adjustment,
         )
         with self._lock:
             self._plans[key] = plan

@@ -132,7 +132,17 @@ def seed_demo_ward(
     bag = prepare_bag(
         PrepareBag(ids["pharmacist"], order.id, now, ("DEMO-LOT-1",)), new_uow(), calculator, now
     )
-    check_bag(CheckBag(ids["pharmacist2"], bag.id), new_uow(), now)
+    check_bag(
+        CheckBag(
+            ids["pharmacist2"],
+            bag.id,
+            Q_(bag.drug_amount_mg, "mg"),
+            Q_(bag.final_volume_ml, "mL"),
+            bag.syringe_lots,
+        ),
+        new_uow(),
+        now,
+    )
     record_administration(
         RecordAdministration(ids["nurse"], order.id, "start", now, bag.id),
         new_uow(),

@@ -42,6 +42,7 @@ class PlanRequest:
     daily_dose: Quantity | None = None
     override_reason: str | None = None
     protocol_version: str | None = None
+    apply_renal_adjustment: bool = False
 
     def to_json(self) -> dict[str, Any]:
         """The inputs as JSON (quantities as text with units), stored with the order."""
@@ -61,6 +62,7 @@ class PlanRequest:
             "step": self.step,
             "daily_dose": text(self.daily_dose),
             "override_reason": self.override_reason,
+            "apply_renal_adjustment": self.apply_renal_adjustment,
         }
 
 

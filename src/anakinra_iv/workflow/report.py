@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import numpy as np
 
@@ -23,6 +24,7 @@ from anakinra_iv.reports.course_data import (
     LabSeries,
     PkBand,
     ReportBag,
+    ReportLoadingDose,
     ReportOrder,
     ReportOverride,
     ReportRecommendation,
@@ -32,6 +34,7 @@ from anakinra_iv.reports.course_data import (
 from anakinra_iv.reports.course_report import calculate_pk_band
 from anakinra_iv.workflow.course import read_course
 from anakinra_iv.workflow.lab_scores import calculate_scores_over_time
+from anakinra_iv.workflow.queries import PatientDetail
 from anakinra_iv.workflow.services import REVIEW_KIND
 from anakinra_iv.workflow.views import RecommendationView
 
@@ -39,6 +42,7 @@ __all__ = [
     "DOSE_PLAN_KIND",
     "REPORT_ANALYTES",
     "REPORT_SEED",
+    "add_record_details",
     "calculate_course_pk_band",
     "create_report_data",
     "create_report_overrides",
@@ -313,6 +317,28 @@ def calculate_course_pk_band(
         return None
 
 
+def add_record_details(data: CourseReportData, detail: PatientDetail) -> CourseReportData:
+    """The report with what the record adds to the course: why each closed order closed, the
+    loading doses given, and how many orders this reader may not see yet."""
+    shown = {str(o.id): o for o in detail.orders if not o.blinded}
+    orders = tuple(
+        replace(o, status_reason=shown[o.id].status_reason) if o.id in shown else o
+        for o in data.orders
+    )
+    loading = tuple(
+        ReportLoadingDose(
+            str(o.id),
+            o.loading_dose.given_at,
+            o.loading_dose.dose_mg,
+            o.loading_dose.syringe_lot,
+            o.loading_dose.given_by,
+        )
+        for o in sorted(shown.values(), key=lambda o: o.id)
+        if o.loading_dose is not None
+    )
+    return replace(data, orders=orders, loading_doses=loading, withheld=detail.withheld)
+
+
 def get_report_data(
     uow: UnitOfWork,
     user_id: int,
@@ -321,12 +347,16 @@ def get_report_data(
     rng: np.random.Generator | None,
     *,
     n_subjects: int = 200,
+    zone: ZoneInfo | None = None,
 ) -> CourseReportData:
     """Read the patient's course and predict the concentration band (``rng`` drawn here only;
-    without ``rng`` no band is predicted)."""
+    without ``rng`` no band is predicted); times shown in ``zone`` (default UTC)."""
     with uow:
         course, detail = read_course(uow, user_id, patient_id)
     data = create_report_data(course, detail.recommendations, now)
+    data = add_record_details(data, detail)
+    if zone is not None:
+        data = replace(data, zone=zone.key)
     if rng is None:
         return data
     band = calculate_course_pk_band(course, data.segments, now, rng, n_subjects=n_subjects)

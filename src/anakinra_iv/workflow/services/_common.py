@@ -10,7 +10,7 @@ from anakinra_iv.records.unit_of_work import UnitOfWork
 from anakinra_iv.units import Quantity, magnitude_in
 from anakinra_iv.workflow.auth import AuthenticationFailed
 from anakinra_iv.workflow.roles import Action, require_allowed
-from anakinra_iv.workflow.views import BagView, OrderView, SegmentView
+from anakinra_iv.workflow.views import BagView, LoadingDoseView, OrderView, SegmentView
 
 __all__ = [
     "build_order_view",
@@ -53,9 +53,16 @@ def build_order_view(
     """
     segments = list(uow.segments.list_for_order(order.id) if segments is None else segments)
     bags = list(uow.bags.list_for_order(order.id) if bags is None else bags)
+    loading = None if order.loading_dose_mg is None else uow.loading_doses.find_for_order(order.id)
     names = lookup_names(
         uow,
-        [order.prescriber_id, order.verified_by_id]
+        [
+            order.prescriber_id,
+            order.verified_by_id,
+            order.dose_changed_by_id,
+            order.status_by_id,
+            None if loading is None else loading.given_by_id,
+        ]
         + [s.recorded_by_id for s in segments]
         + [b.prepared_by_id for b in bags]
         + [b.checked_by_id for b in bags],
@@ -65,6 +72,7 @@ def build_order_view(
         names,
         SegmentView.from_rows(segments, names),
         tuple(BagView.from_row(b, names) for b in bags),
+        None if loading is None else LoadingDoseView.from_row(loading, names),
     )
 
 

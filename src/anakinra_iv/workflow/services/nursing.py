@@ -1,4 +1,9 @@
-"""Use case of nursing: record an administration event as a new constant-rate segment."""
+"""Use case of nursing: record an administration event as a new constant-rate segment.
+
+A pause and a stop need a reason (a stop ends the order; a pause does not). Whoever verified the
+order's dose or prepared the bag does not also hang it (``separate_hanging``, a site setting on by
+default): the person counts, whatever roles they hold.
+"""
 
 from __future__ import annotations
 
@@ -12,9 +17,9 @@ from anakinra_iv.records.unit_of_work import UnitOfWork
 from anakinra_iv.units import Q_
 from anakinra_iv.workflow.checks import get_check_tolerances, is_within_tolerance
 from anakinra_iv.workflow.commands import RecordAdministration
-from anakinra_iv.workflow.lifecycle import OrderEvent, get_next_status
+from anakinra_iv.workflow.lifecycle import OrderEvent, OrderStatus, get_next_status
 from anakinra_iv.workflow.ports import DoseCalculator, PumpRequest, PumpVerdict
-from anakinra_iv.workflow.roles import Action
+from anakinra_iv.workflow.roles import Action, require_different_person
 from anakinra_iv.workflow.services._common import (
     build_order_view,
     load_actor,
@@ -172,7 +177,12 @@ def _verdict_json(verdict: PumpVerdict) -> dict[str, Any]:
 
 
 def record_administration(
-    cmd: RecordAdministration, uow: UnitOfWork, now: datetime, calculator: DoseCalculator
+    cmd: RecordAdministration,
+    uow: UnitOfWork,
+    now: datetime,
+    calculator: DoseCalculator,
+    *,
+    separate_hanging: bool = True,
 ) -> OrderView:
     """Record start, rate change, pause, resume, bag change or stop of an infusion.
 
@@ -194,8 +204,8 @@ def record_administration(
             f"'at' must not be in the future (got '{at.isoformat()}')", field="at", value=at
         )
     reason = (cmd.reason or "").strip() or None
-    if cmd.event == "pause" and reason is None:
-        raise InvalidInput("'reason' is required to pause an infusion", field="reason")
+    if cmd.event in ("pause", "stop") and reason is None:
+        raise InvalidInput(f"'reason' is required to {cmd.event} an infusion", field="reason")
     with uow:
         actor = load_actor(uow, cmd.user_id, Action.ADMINISTER)
         order = uow.orders.get(cmd.order_id)
@@ -212,10 +222,23 @@ def record_administration(
                 field="at",
                 value=at.isoformat(),
             )
+        if order.status == OrderStatus.DISCONTINUED and (last is None or last.rate_mg_per_h <= 0):
+            raise InvalidTransition(
+                f"order {order.id} is discontinued and its infusion is not running",
+                field="status",
+                value=order.status,
+            )
         current_bag = None if last is None or last.bag_id is None else uow.bags.get(last.bag_id)
         bag = current_bag
         if cmd.event in ("start", "bag_change"):
             bag = _usable_bag(uow, order, cmd.bag_id, at)
+            if separate_hanging:
+                require_different_person(
+                    actor.id,
+                    (order.verified_by_id, bag.prepared_by_id),
+                    rule=f"bag {bag.id}: whoever verified the order or prepared the bag does "
+                    "not also hang it",
+                )
             bag.status = BagStatus.HUNG
             if current_bag is not None and current_bag.id != bag.id:
                 current_bag.status = BagStatus.REMOVED

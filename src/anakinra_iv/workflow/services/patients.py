@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from anakinra_iv.assessment.catalogue import get_analyte
-from anakinra_iv.errors import AnakinraError, ConflictError, InvalidInput, ProblemList
+from anakinra_iv.assessment.catalogue import Analyte, get_analyte, get_catalogue
+from anakinra_iv.assessment.observations import read_measurement
+from anakinra_iv.errors import AnakinraError, ConflictError, InvalidInput, ProblemList, UnknownItem
 from anakinra_iv.records.audit import AuditEntry
 from anakinra_iv.records.tables import Observation, Patient, User
 from anakinra_iv.records.unit_of_work import UnitOfWork
@@ -27,6 +29,7 @@ __all__ = [
     "check_new_patient",
     "check_observation",
     "create_patient",
+    "find_catalogued_analyte",
     "record_observation",
 ]
 
@@ -57,7 +60,6 @@ class CheckedObservation:
     collected_at: datetime
 
 
-_CODES_BY_NAME = {name: code for code, (name, _) in KNOWN_CODES.items()}
 SEXES = ("female", "male")
 _NUMBER_AND_UNIT = re.compile(r"^\s*[-+]?[\d.,]+(?:[eE][-+]?\d+)?\s*(\S.*?)\s*$")
 
@@ -130,6 +132,8 @@ def add_patient(uow: UnitOfWork, actor: User, cmd: CreatePatient, now: datetime)
             sex=cmd.sex.strip().lower(),
             height_cm=None if cmd.height is None else to_unit(cmd.height, "cm", field="height"),
             renal_replacement=cmd.renal_replacement,
+            ward=(cmd.ward or "").strip() or None,
+            bed=(cmd.bed or "").strip() or None,
             created_by_id=actor.id,
             created_at=now,
         )
@@ -156,6 +160,8 @@ def add_patient(uow: UnitOfWork, actor: User, cmd: CreatePatient, now: datetime)
                 "name": view.name,
                 "birth_date": view.birth_date.isoformat(),
                 "sex": view.sex,
+                "ward": view.ward,
+                "bed": view.bed,
                 "observations": [o.value for o in observations],
             },
         ),
@@ -200,14 +206,64 @@ def _read_observation_value(cmd: RecordObservation, code: str | None) -> tuple[f
     return magnitude, unit, cmd.value.strip()
 
 
+def _catalogue_keys() -> list[str]:
+    keys: list[str] = []
+    for analyte in get_catalogue().analytes:
+        keys += [analyte.name, *analyte.aliases]
+    return keys
+
+
+def find_catalogued_analyte(key: str, *, field: str) -> Analyte:
+    """The catalogue's analyte for a LOINC code, name or alias; anything else is refused with
+    the closest names the catalogue knows (one check for every entry path: form, API, file,
+    FHIR).
+
+    >>> find_catalogued_analyte("Ferritin", field="name").loinc
+    '2276-4'
+    >>> try:
+    ...     find_catalogued_analyte("feritin", field="name")
+    ... except InvalidInput as error:
+    ...     print(error.message.split("; ")[1])
+    did you mean ferritin?
+    """
+    try:
+        return get_analyte(key)
+    except UnknownItem:
+        close = difflib.get_close_matches(key.strip().lower(), _catalogue_keys(), n=3)
+        hint = f"; did you mean {' or '.join(dict.fromkeys(close))}?" if close else ""
+        raise InvalidInput(
+            f"'{field}' '{key}' is not an observation in the catalogue{hint}",
+            field=field,
+            value=key,
+        ) from None
+
+
+def _catalogue_check(code: str | None, name: str | None, value: str) -> Analyte:
+    """The analyte named by code and name (they must agree), with the value read and checked
+    for its unit and plausible range."""
+    by_code = None if code is None else find_catalogued_analyte(code, field="code")
+    by_name = None if name is None else find_catalogued_analyte(name, field="name")
+    if by_code is not None and by_name is not None and by_code.name != by_name.name:
+        raise InvalidInput(
+            f"'code' {code} is {by_code.display}, but 'name' says '{name}'",
+            field="name",
+            value=name,
+        )
+    analyte = by_code or by_name
+    assert analyte is not None
+    read_measurement(analyte.name, value, field="value")
+    return analyte
+
+
 def check_observation(cmd: RecordObservation, now: datetime) -> CheckedObservation:
     """Read an observation's code, name and value; every problem names its field."""
     code = (cmd.code or "").strip() or None
     name = (cmd.name or "").strip().lower() or None
-    if code is None and name is not None:
-        code = _CODES_BY_NAME.get(name)
     if code is None and name is None:
         raise InvalidInput("give the observation's 'code' (LOINC) or 'name'", field="code")
+    analyte = _catalogue_check(code, name, cmd.value or "")
+    code = analyte.loinc or code
+    name = analyte.name
     if cmd.collected_at > now:
         raise InvalidInput(
             f"'collected_at' must not be in the future (got '{cmd.collected_at.isoformat()}')",
