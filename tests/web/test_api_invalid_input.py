@@ -16,8 +16,11 @@ from sqlalchemy import Engine, func, select
 
 from anakinra_iv.records.tables import (
     AdministrationSegment,
+    Alert,
     AuditEvent,
     Bag,
+    BagCheck,
+    LoadingDose,
     Observation,
     Order,
     Patient,
@@ -35,6 +38,9 @@ TABLES = (
     Bag,
     AdministrationSegment,
     Recommendation,
+    BagCheck,
+    LoadingDose,
+    Alert,
     AuditEvent,
 )
 NUL = "\u0000"

@@ -25,9 +25,12 @@ from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
+from anakinra_iv.units import Quantity, magnitude_in
+
 __all__ = [
     "DECIMALS",
     "MISSING",
+    "show_amount",
     "show_date",
     "show_duration",
     "show_number",
@@ -89,6 +92,16 @@ def show_quantity(value: float | None, unit: str, decimals: int | None = None) -
     if number != "1":
         shown = _PLURALS.get(shown, shown)
     return f"{number} {shown}".strip()
+
+
+def show_amount(quantity: Quantity | None, unit: str, decimals: int | None = None) -> str:
+    """A pint quantity in ``unit``, as :func:`show_quantity` shows it.
+
+    >>> from anakinra_iv.units import Q_
+    >>> show_amount(Q_(1600, "mg/day").to("mg/h"), "mg/h")
+    '66.7 mg/h'
+    """
+    return show_quantity(None if quantity is None else magnitude_in(quantity, unit), unit, decimals)
 
 
 def show_value(value: float | None, unit: str) -> str:

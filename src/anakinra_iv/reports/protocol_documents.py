@@ -24,6 +24,7 @@ from pathlib import Path
 from anakinra_iv.compounding import get_pump_entry
 from anakinra_iv.protocol import ContinuousRegimen, Protocol, Value
 from anakinra_iv.reports._values import cite, get_value_map, show_value, value_cell
+from anakinra_iv.reports.display import show_amount
 from anakinra_iv.reports.document import (
     Block,
     Cell,
@@ -40,7 +41,6 @@ from anakinra_iv.reports.ladder_tables import (
     get_example_weights,
 )
 from anakinra_iv.reports.render import render_html, write_pdf
-from anakinra_iv.units import format_quantity
 
 __all__ = [
     "OFF_LABEL",
@@ -188,7 +188,7 @@ def _dose_section(protocol: Protocol, book: FootnoteBook, paths: dict[int, str])
                 (
                     Cell(f"[ ] {step}"),
                     value_cell(book, paths, value),
-                    Cell(format_quantity(rate, "mg/kg/h" if per_kg else "mg/h", 3)),
+                    Cell(show_amount(rate, "mg/kg/h" if per_kg else "mg/h")),
                 )
             )
         blocks.append(
@@ -224,7 +224,7 @@ def _dose_section(protocol: Protocol, book: FootnoteBook, paths: dict[int, str])
                         value_cell(book, paths, regimen.infusion_duration),
                         value_cell(book, paths, regimen.max_per_dose),
                         Cell(
-                            f"{show_value(weight)}: {format_quantity(row.bag.dose, 'mg')}",
+                            f"{show_value(weight)}: {show_amount(row.bag.dose, 'mg')}",
                             (
                                 book.cite(
                                     f"illustrative weight {show_value(weight)}",

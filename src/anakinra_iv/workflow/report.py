@@ -32,6 +32,7 @@ from anakinra_iv.reports.course_data import (
     ReportSegment,
 )
 from anakinra_iv.reports.course_report import calculate_pk_band
+from anakinra_iv.reports.display import show_quantity
 from anakinra_iv.workflow.course import read_course
 from anakinra_iv.workflow.lab_scores import calculate_scores_over_time
 from anakinra_iv.workflow.queries import PatientDetail
@@ -78,12 +79,15 @@ def _shown_plan(out: dict[str, object]) -> str:
     dose, rate = out.get("daily_dose_mg"), out.get("rate_mg_per_h")
     if not isinstance(dose, int | float) or not isinstance(rate, int | float):
         return ", ".join(f"{k}={v}" for k, v in list(out.items())[:4])
-    return f"{step}{dose:,.0f} mg/day ({rate:g} mg/h), {out.get('limit_status', '')}".strip(", ")
+    return (
+        f"{step}{show_quantity(dose, 'mg/day')} ({show_quantity(rate, 'mg/h')}), "
+        f"{out.get('limit_status', '')}"
+    ).strip(", ")
 
 
 def _dose_text(r: RecommendationView) -> str:
     dose = r.outputs.get("daily_dose_mg")
-    return f"{dose:,.0f} mg/day" if isinstance(dose, int | float) else "a new dose"
+    return show_quantity(dose, "mg/day") if isinstance(dose, int | float) else "a new dose"
 
 
 def _first_plans(recommendations: tuple[RecommendationView, ...]) -> set[int]:
@@ -166,7 +170,10 @@ def create_report_overrides(
     seen = {(o.order_id, o.reason) for o in out}
     for order in course.orders:
         if order.override_reason and (order.id, order.override_reason) not in seen:
-            dose = f"{order.daily_dose_mg_per_day:,.0f} mg/day ({order.rate_mg_per_h:g} mg/h)"
+            dose = (
+                f"{show_quantity(order.daily_dose_mg_per_day, 'mg/day')} "
+                f"({show_quantity(order.rate_mg_per_h, 'mg/h')})"
+            )
             out.append(
                 ReportOverride(
                     order.updated_at, order.id, dose, order.limit_status, order.override_reason
