@@ -209,7 +209,7 @@ def test_times_are_shown_in_the_site_zone_with_the_date(api: Api) -> None:
         },
     )
     with api.ward.uow() as uow:
-        crp = [o for o in uow.observations.list_for_patient(1) if o.name == "crp"][0]
+        crp = next(o for o in uow.observations.list_for_patient(1) if o.name == "crp")
         assert crp.collected_at.isoformat() == "2026-01-05T09:30:00+00:00"
 
 

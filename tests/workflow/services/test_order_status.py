@@ -85,13 +85,13 @@ def test_a_blank_reason_is_refused_and_nothing_is_stored(ward: Ward, reason: str
     for call in (
         lambda: reject_order(
             RejectOrder(ward.users["pharmacist"], order_id, reason), ward.uow(), ward.clock()
-        ),  # noqa: E501
+        ),
         lambda: query_order(
             QueryOrder(ward.users["pharmacist"], order_id, reason), ward.uow(), ward.clock()
-        ),  # noqa: E501
+        ),
         lambda: cancel_order(
             CancelOrder(ward.users["prescriber"], order_id, reason), ward.uow(), ward.clock()
-        ),  # noqa: E501
+        ),
     ):
         with pytest.raises(InvalidInput) as caught:
             call()
