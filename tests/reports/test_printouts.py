@@ -114,6 +114,25 @@ def test_a_prediction_from_a_few_minutes_of_infusion(report_data: CourseReportDa
     assert band is not None and band.p50[-1] > 0
 
 
+@given(
+    seconds=st.floats(min_value=1e-3, max_value=3600 * 24 * 14),
+    rate=st.floats(min_value=0.1, max_value=100),
+)
+def test_any_infused_stretch_becomes_a_regimen_the_engine_reads(
+    seconds: float, rate: float
+) -> None:
+    """Property (the class of the "no prediction" defect): however short or long a running
+    segment, its regimen text is one the PK grammar reads, with the same duration."""
+    from anakinra_iv.pk import parse_regimen
+    from anakinra_iv.reports.course_data import ReportSegment
+    from anakinra_iv.reports.course_report import get_regimen_text
+
+    segment = ReportSegment("1", "start", T0, None, rate, rate / 6, "1", None)
+    text = get_regimen_text((segment,), T0, T0 + timedelta(seconds=seconds))
+    assert "e-" not in text and "e+" not in text
+    assert parse_regimen(text) is not None
+
+
 @pytest.mark.parametrize("document", create_protocol_documents(get_protocol("adult-mas-civ")))
 def test_protocol_documents_open_with_clinical_content(document) -> None:  # type: ignore[no-untyped-def]
     """The first section is clinical (not the table of site-decision values, which is the last:
@@ -123,3 +142,24 @@ def test_protocol_documents_open_with_clinical_content(document) -> None:  # typ
     html = render_html(document)
     if document.slug == "order-set":
         assert "1,200 mg/day <sup>" in html and "1,200 mg/day<sup>" not in html
+
+
+def test_the_loading_dose_raises_the_early_prediction(report_data: CourseReportData) -> None:
+    """Superposition: with a 100 mg IV push at the start, the predicted median in the first hour
+    is the infusion's alone plus a positive bolus term (same seed, same subjects)."""
+    segment = replace(report_data.segments[0], started_at=T0, ended_at=None)
+    common = {
+        "weight": "70 kg",
+        "crcl": "100 mL/min",
+        "until": T0 + timedelta(hours=1),
+        "n_subjects": 30,
+    }
+    alone = calculate_pk_band((segment,), rng=np.random.default_rng(5), **common)  # type: ignore[arg-type]
+    loaded = calculate_pk_band(
+        (segment,),
+        rng=np.random.default_rng(5),
+        boluses=((T0, 100.0),),
+        **common,  # type: ignore[arg-type]
+    )
+    assert alone is not None and loaded is not None
+    assert all(b > a for a, b in zip(alone.p50[1:], loaded.p50[1:], strict=True))

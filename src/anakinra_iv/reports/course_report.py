@@ -40,24 +40,49 @@ def _when(moment: datetime | None, zone: ZoneInfo | None = None) -> str:
     return "-" if moment is None else show_time(moment, zone or ZoneInfo("UTC"))
 
 
-def get_regimen_text(segments: tuple[ReportSegment, ...], start: datetime, until: datetime) -> str:
-    """The infused segments as regimen text for :func:`anakinra_iv.pk.parse_regimen`.
+def get_regimen_text(
+    segments: tuple[ReportSegment, ...],
+    start: datetime,
+    until: datetime,
+    boluses: tuple[tuple[datetime, float], ...] = (),
+) -> str:
+    """The infused segments (and IV push doses: ``(time, mg)``) as regimen text for
+    :func:`anakinra_iv.pk.parse_regimen`.
 
     >>> from datetime import UTC
     >>> t0 = datetime(2026, 1, 5, 8, tzinfo=UTC)
     >>> seg = ReportSegment("1", "start", t0, t0 + timedelta(hours=6), 50, 8.3, "1", None)
     >>> get_regimen_text((seg,), t0, t0 + timedelta(hours=12))
     '50 mg/h civ for 6 h at 0 h'
+    >>> short = ReportSegment("1", "start", t0, None, 50, 8.3, "1", None)
+    >>> get_regimen_text((short,), t0, t0 + timedelta(seconds=1))
+    '50 mg/h civ for 0.000277777778 h at 0 h'
     """
-    parts = []
+    parts = [
+        f"{_plain(mg)} mg iv bolus at {_plain((at - start).total_seconds() / 3600)} h"
+        for at, mg in boluses
+        if start <= at <= until
+    ]
     for segment in segments:
         end = segment.ended_at or until
         hours = (end - segment.started_at).total_seconds() / 3600
         if segment.rate_mg_per_h <= 0 or hours <= 0:
             continue
         offset = (segment.started_at - start).total_seconds() / 3600
-        parts.append(f"{segment.rate_mg_per_h:g} mg/h civ for {hours:g} h at {offset:g} h")
+        parts.append(
+            f"{_plain(segment.rate_mg_per_h)} mg/h civ for {_plain(hours)} h at {_plain(offset)} h"
+        )
     return "; ".join(parts)
+
+
+def _plain(number: float) -> str:
+    """A number the regimen grammar reads: positional, never in exponent notation.
+
+    >>> _plain(8.669e-06), _plain(50.0), _plain(12.5)
+    ('0.000008669', '50', '12.5')
+    """
+    text = f"{number:.12f}".rstrip("0").rstrip(".")
+    return text if text not in ("", "-0") else "0"
 
 
 def calculate_pk_band(
@@ -69,12 +94,14 @@ def calculate_pk_band(
     rng: np.random.Generator,
     n_subjects: int = 200,
     model: str = "anakinra-adult",
+    boluses: tuple[tuple[datetime, float], ...] = (),
 ) -> PkBand | None:
-    """The population-predicted concentration band for the infused segments (None if none)."""
+    """The population-predicted concentration band for the infused segments and the IV push
+    doses given (``(time, mg)``, e.g. the loading dose); None without an infusion."""
     if not segments:
         return None
-    start = segments[0].started_at
-    text = get_regimen_text(segments, start, until)
+    start = min([segments[0].started_at, *(at for at, _ in boluses)])
+    text = get_regimen_text(segments, start, until, boluses)
     hours = (until - start).total_seconds() / 3600
     if not text or hours <= 0:
         return None

@@ -48,6 +48,7 @@ __all__ = [
     "create_report_data",
     "create_report_overrides",
     "create_report_scores",
+    "get_boluses",
     "get_report_data",
 ]
 
@@ -292,8 +293,10 @@ def calculate_course_pk_band(
     rng: np.random.Generator,
     *,
     n_subjects: int = 200,
+    boluses: tuple[tuple[datetime, float], ...] = (),
 ) -> PkBand | None:
-    """The population band for the infusion history, from the latest weight and creatinine.
+    """The population band for the infusion history (and the loading doses, ``boluses``), from
+    the latest weight and creatinine.
 
     None without segments, orders, a weight or a creatinine, or when the core refuses them.
     """
@@ -319,6 +322,7 @@ def calculate_course_pk_band(
             until=now,
             rng=rng,
             n_subjects=n_subjects,
+            boluses=boluses,
         )
     except AnakinraError:
         return None
@@ -366,5 +370,13 @@ def get_report_data(
         data = replace(data, zone=zone.key)
     if rng is None:
         return data
-    band = calculate_course_pk_band(course, data.segments, now, rng, n_subjects=n_subjects)
+    band = calculate_course_pk_band(
+        course, data.segments, now, rng, n_subjects=n_subjects, boluses=get_boluses(detail)
+    )
     return data if band is None else replace(data, pk=band)
+
+
+def get_boluses(detail: PatientDetail) -> tuple[tuple[datetime, float], ...]:
+    """The IV push doses of a record (the loading doses given), oldest first, as ``(time, mg)``."""
+    given = [o.loading_dose for o in detail.orders if o.loading_dose is not None]
+    return tuple(sorted((d.given_at, d.dose_mg) for d in given))

@@ -24,7 +24,11 @@ from anakinra_iv.workflow.course import create_course_observation, read_course
 from anakinra_iv.workflow.lab_scores import SCORE_NAMES, ScoreOutcome, calculate_lab_scores
 from anakinra_iv.workflow.lifecycle import OrderStatus
 from anakinra_iv.workflow.queries import PatientDetail
-from anakinra_iv.workflow.report import calculate_course_pk_band, create_report_data
+from anakinra_iv.workflow.report import (
+    calculate_course_pk_band,
+    create_report_data,
+    get_boluses,
+)
 from anakinra_iv.workflow.services import REVIEW_KIND
 from anakinra_iv.workflow.views import ObservationView, RecommendationView
 
@@ -146,7 +150,9 @@ def get_patient_review(
         changes = [open_orders[0].created_at] + [r.created_at for r in detail.recommendations[:1]]
         review_due = calculate_review_due(protocol, max(changes))
     segments = create_report_data(course, (), now).segments
-    band = calculate_course_pk_band(course, segments, now, rng, n_subjects=n_subjects)
+    band = calculate_course_pk_band(
+        course, segments, now, rng, n_subjects=n_subjects, boluses=get_boluses(detail)
+    )
     return PatientReview(
         detail,
         recommendation,

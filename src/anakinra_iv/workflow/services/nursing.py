@@ -272,6 +272,8 @@ def record_administration(
         old_status = order.status
         order.status = next_status.value
         order.updated_at = now
+        if cmd.event == "stop" and old_status != OrderStatus.DISCONTINUED:
+            order.status_reason, order.status_by_id, order.status_at = reason, actor.id, at
         save_order(uow, order)
         uow.audit.append(
             AuditEntry(
