@@ -136,12 +136,16 @@ def show_duration(span: timedelta | float | None) -> str:
 
     >>> show_duration(timedelta(minutes=135)), show_duration(50.5), show_duration(-1)
     ('2 h 15 min', '2 d 2 h', 'overdue 1 h')
+    >>> show_duration(timedelta(seconds=-20))
+    'now'
     """
     if span is None:
         return MISSING
     hours = span if isinstance(span, int | float) else span.total_seconds() / 3600
-    prefix = "overdue " if hours < 0 else ""
     minutes = round(abs(hours) * 60)
+    if minutes == 0:
+        return "now"
+    prefix = "overdue " if hours < 0 else ""
     days, rest = divmod(minutes, 24 * 60)
     h, m = divmod(rest, 60)
     if days:

@@ -238,7 +238,7 @@ def list_nursing(uow: UnitOfWork, user_id: int, now: datetime) -> list[NursingRo
             loading_due = (
                 view.loading_dose_mg is not None
                 and view.loading_dose is None
-                and view.status in (OrderStatus.VERIFIED, OrderStatus.ACTIVE)
+                and view.status == OrderStatus.VERIFIED
                 and view.verified_by is not None
             )
             next_event = "stop" if view.status == OrderStatus.DISCONTINUED else None
