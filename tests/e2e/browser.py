@@ -116,7 +116,7 @@ def submit(page: Any, button: str, *, ok: bool = True) -> None:
     from playwright.sync_api import expect
 
     page.get_by_role("button", name=button, exact=True).click()
-    page.wait_for_load_state("networkidle")
+    page.wait_for_load_state("load")
     if ok:
         expect(page.locator(".alert.error")).to_have_count(0)
 

@@ -17,7 +17,11 @@ from anakinra_iv.workflow.review import (
     get_order_protocol,
 )
 from anakinra_iv.workflow.roles import Action
-from anakinra_iv.workflow.services._common import build_order_view, load_actor
+from anakinra_iv.workflow.services._common import (
+    build_order_view,
+    load_actor,
+    read_loading_doses,
+)
 from anakinra_iv.workflow.services.pharmacy import BagStatus
 from anakinra_iv.workflow.views import BagView, OrderView, PatientView
 
@@ -83,8 +87,10 @@ def list_board(uow: UnitOfWork, user_id: int, now: datetime) -> list[BoardRow]:
         actor = load_actor(uow, user_id, Action.READ)
         orders = list(uow.orders.list_by_status([s.value for s in OPEN_STATUSES]))
         orders += uow.orders.list_still_running([OrderStatus.DISCONTINUED.value])
+        loading = read_loading_doses(uow, orders)
         for order in orders:
-            view = present_order(build_order_view(uow, order), actor.id, actor.role_set)
+            view = build_order_view(uow, order, loading_doses=loading)
+            view = present_order(view, actor.id, actor.role_set)
             patient = read_patient_view(uow, order.patient_id)
             hung = next((b for b in view.bags if b.status == BagStatus.HUNG), None)
             remaining = None

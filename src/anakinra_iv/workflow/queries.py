@@ -15,7 +15,12 @@ from anakinra_iv.workflow.blinding import is_blinded_for, present_order
 from anakinra_iv.workflow.lifecycle import OrderStatus
 from anakinra_iv.workflow.ports import DoseCalculator, LabelBag, PlanResult
 from anakinra_iv.workflow.roles import Action
-from anakinra_iv.workflow.services._common import build_order_view, load_actor, lookup_names
+from anakinra_iv.workflow.services._common import (
+    build_order_view,
+    load_actor,
+    lookup_names,
+    read_loading_doses,
+)
 from anakinra_iv.workflow.services.orders import build_plan_request, read_plan_request
 from anakinra_iv.workflow.services.pharmacy import BagStatus
 from anakinra_iv.workflow.views import (
@@ -147,7 +152,9 @@ def get_order(uow: UnitOfWork, user_id: int, order_id: int) -> OrderView:
 def read_patient_detail(uow: UnitOfWork, patient_id: int) -> PatientDetail:
     """A patient's record, read inside an open unit of work (the caller checked the user)."""
     patient = read_patient_view(uow, patient_id)
-    orders = tuple(build_order_view(uow, o) for o in uow.orders.list_for_patient(patient_id))
+    rows = uow.orders.list_for_patient(patient_id)
+    loading = read_loading_doses(uow, rows)
+    orders = tuple(build_order_view(uow, o, loading_doses=loading) for o in rows)
     recommendations = tuple(
         RecommendationView.from_row(r) for r in uow.recommendations.list_for_patient(patient_id)
     )

@@ -22,7 +22,7 @@ from anakinra_iv.records.unit_of_work import UnitOfWork
 from anakinra_iv.reports.course_data import PkBand, ReportSegment
 from anakinra_iv.workflow.course import create_course_observation, read_course
 from anakinra_iv.workflow.lab_scores import SCORE_NAMES, ScoreOutcome, calculate_lab_scores
-from anakinra_iv.workflow.lifecycle import OrderStatus
+from anakinra_iv.workflow.lifecycle import is_closed
 from anakinra_iv.workflow.queries import PatientDetail
 from anakinra_iv.workflow.report import (
     calculate_course_pk_band,
@@ -138,7 +138,7 @@ def get_patient_review(
         course, detail = read_course(uow, user_id, patient_id)
     observations = detail.patient.observations
     recommendation = next((r for r in detail.recommendations if r.kind == REVIEW_KIND), None)
-    open_orders = [o for o in detail.orders if o.status != OrderStatus.STOPPED]
+    open_orders = [o for o in detail.orders if not is_closed(o.status)]
     protocol = (
         None
         if not open_orders

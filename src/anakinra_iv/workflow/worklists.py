@@ -24,7 +24,12 @@ from anakinra_iv.workflow.lifecycle import (
 )
 from anakinra_iv.workflow.queries import read_patient_view
 from anakinra_iv.workflow.roles import Action
-from anakinra_iv.workflow.services._common import build_order_view, load_actor, lookup_names
+from anakinra_iv.workflow.services._common import (
+    build_order_view,
+    load_actor,
+    lookup_names,
+    read_loading_doses,
+)
 from anakinra_iv.workflow.services.pharmacy import BagStatus
 from anakinra_iv.workflow.views import AlertView, BagView, OrderView, PatientView
 
@@ -163,11 +168,13 @@ def list_pharmacy_worklist(uow: UnitOfWork, user_id: int, now: datetime) -> Phar
         queue: list[WorkItem] = []
         schedule: list[BagDue] = []
         patients: dict[int, PatientView] = {}
+        loading = read_loading_doses(uow, orders)
         for order in orders:
             if order.patient_id not in patients:
                 patients[order.patient_id] = read_patient_view(uow, order.patient_id)
             patient = patients[order.patient_id]
-            view = present_order(build_order_view(uow, order), actor.id, actor.role_set)
+            view = build_order_view(uow, order, loading_doses=loading)
+            view = present_order(view, actor.id, actor.role_set)
             since = changed.get(order.id, order.created_at)
             queue += _queue_items(uow, actor, view, patient, since)
             schedule += list_production_schedule(patient, view, now)
@@ -220,10 +227,11 @@ def list_nursing(uow: UnitOfWork, user_id: int, now: datetime) -> list[NursingRo
         orders += uow.orders.list_still_running([OrderStatus.DISCONTINUED.value])
         rows: list[NursingRow] = []
         patients: dict[int, PatientView] = {}
+        loading = read_loading_doses(uow, orders)
         for order in orders:
             if order.patient_id not in patients:
                 patients[order.patient_id] = read_patient_view(uow, order.patient_id)
-            view = build_order_view(uow, order)
+            view = build_order_view(uow, order, loading_doses=loading)
             waiting = next((b for b in view.bags if b.status == BagStatus.CHECKED), None)
             alerts: list[str] = []
             hung = next((b for b in view.bags if b.status == BagStatus.HUNG), None)
