@@ -309,3 +309,16 @@ def test_the_nursing_form_offers_the_next_sensible_event(api: Api) -> None:
     page = api.client.get(f"/orders/{running}").text
     assert '<option value="bag_change" selected>' in page and 'value="start"' not in page
     api.ward.clock.advance(hours=timedelta(hours=1).total_seconds() / 3600)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Give 10x the dose", "<b>verified</b>", "Saved. Start 500 mg/h", "ok&role=admin"],
+)
+def test_no_query_text_reaches_the_page(api: Api, text: str) -> None:
+    """Whatever is put in ?error= or ?msg= (any text, HTML included), the page never shows it."""
+    from urllib.parse import quote
+
+    _sign_in(api, "rn_cy")
+    page = api.client.get(f"/patients?error={quote(text)}&msg={quote(text)}").text
+    assert text not in page and quote(text) not in page

@@ -168,3 +168,21 @@ def test_worksheet_rows_one_per_syringe_with_expiry(ward: Ward) -> None:
     bag = prepare(six)
     assert bag.syringe_lots == ("AB1", "CD2") and len(bag.syringes) == 6
     assert bag.syringes[0] == {"lot": "AB1", "expiry": "2027-06-30"}
+
+
+@given(name=st.text(alphabet="abcdefghijklmnopqrstuvwxyz_", min_size=1, max_size=14))
+def test_any_name_the_catalogue_does_not_know_is_refused(name: str) -> None:
+    """Property: a name that is no analyte's name, alias or code is refused naming the field;
+    a known one is read as its analyte."""
+    from anakinra_iv.assessment.catalogue import get_catalogue
+    from anakinra_iv.workflow.services.patients import find_catalogued_analyte
+
+    known = {
+        key for analyte in get_catalogue().analytes for key in (analyte.name, *analyte.aliases)
+    }
+    if name.replace("-", "_") in known:
+        assert find_catalogued_analyte(name, field="name").name
+        return
+    with pytest.raises(InvalidInput) as caught:
+        find_catalogued_analyte(name, field="name")
+    assert caught.value.field == "name" and f"'{name}'" in caught.value.message
