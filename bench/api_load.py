@@ -284,10 +284,14 @@ async def run_clients(
             if await call(rng, "verify", "ph1", f"/api/orders/{oid}/verify", verify) is None:
                 continue
             bag = await call(rng, "bag", "ph1", f"/api/orders/{oid}/bags", {"syringe_lots": ["L"]})
-            if (
-                bag is None
-                or await call(rng, "check", "ph2", f"/api/bags/{bag['id']}/check", None) is None
-            ):
+            if bag is None:
+                continue
+            reading = {  # the blind second check: what the bag says
+                "drug_amount_mg": bag["drug_amount_mg"],
+                "final_volume_ml": bag["final_volume_ml"],
+                "syringe_lots": ["L"],
+            }
+            if await call(rng, "check", "ph2", f"/api/bags/{bag['id']}/check", reading) is None:
                 continue
             await call(
                 rng,

@@ -9,11 +9,13 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import Engine, make_url
 
@@ -27,12 +29,46 @@ from anakinra_iv.workflow.auth import AuthPolicy, PasswordHasher
 from anakinra_iv.workflow.core_calculator import CoreCalculator
 from anakinra_iv.workflow.ports import DoseCalculator
 
-__all__ = ["Services", "create_services", "get_utc_now", "load_audit_keys"]
+__all__ = ["Services", "create_services", "get_site_zone", "get_utc_now", "load_audit_keys"]
 
 
 def get_utc_now() -> datetime:
     """The server's clock, timezone-aware UTC."""
     return datetime.now(UTC)
+
+
+def _zone(name: str | None) -> ZoneInfo | None:
+    if not name:
+        return None
+    try:
+        return ZoneInfo(name.strip().lstrip(":"))
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+
+
+def _server_zone_name() -> str | None:
+    """The server's IANA zone: ``TZ``, else the target of ``/etc/localtime``, else
+    ``/etc/timezone``."""
+    if os.environ.get("TZ"):
+        return os.environ["TZ"]
+    localtime = Path("/etc/localtime")
+    if localtime.is_symlink():
+        target = str(localtime.resolve())
+        if "zoneinfo/" in target:
+            return target.split("zoneinfo/", 1)[1]
+    timezone_file = Path("/etc/timezone")
+    if timezone_file.is_file():
+        return timezone_file.read_text(encoding="utf-8").strip()
+    return None
+
+
+def get_site_zone(settings: Settings) -> ZoneInfo:
+    """The zone times are shown in: ``ANAKINRA_SITE_TIMEZONE``, else the server's, else UTC.
+
+    >>> get_site_zone(Settings(site_timezone="Europe/Paris")).key
+    'Europe/Paris'
+    """
+    return _zone(settings.site_timezone) or _zone(_server_zone_name()) or ZoneInfo("UTC")
 
 
 @dataclass(frozen=True)
@@ -46,6 +82,7 @@ class Services:
     policy: AuthPolicy
     audit_keys: AuditKeys
     clock: Callable[[], datetime] = field(default=get_utc_now)
+    zone: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
 
     def new_uow(self) -> SqlAlchemyUnitOfWork:
         """A fresh unit of work (one per use case), signing its audit events."""
@@ -147,4 +184,5 @@ def create_services(
         ),
         audit_keys=load_audit_keys(settings),
         clock=clock or get_utc_now,
+        zone=get_site_zone(settings),
     )

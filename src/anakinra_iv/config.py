@@ -13,6 +13,11 @@ repeated pattern), the audit trail needs its own key held outside the database
 needs the file that receives signed audit checkpoints (``ANAKINRA_AUDIT_CHECKPOINT_FILE``).
 Cookies are ``Secure`` and ``/docs`` and ``/openapi.json`` are off unless set otherwise.
 
+``ANAKINRA_SITE_TIMEZONE`` is the IANA zone (``Europe/Paris``) in which times are shown on pages,
+labels and reports (default: the server's own zone); times are always stored in UTC.
+``ANAKINRA_SEPARATE_HANGING`` (default on) keeps whoever verified an order or prepared a bag from
+also hanging it or giving the loading dose.
+
 >>> Settings.model_fields["database_url"].default
 'sqlite:///anakinra.sqlite3'
 >>> Settings(environment="production", secret_key="change-me")
@@ -29,8 +34,9 @@ from __future__ import annotations
 import secrets
 from pathlib import Path
 from typing import Literal, Self
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = [
@@ -96,6 +102,24 @@ class Settings(BaseSettings):
     max_concurrent_requests: int = Field(default=64, gt=0)
     health_timeout_seconds: float = Field(default=2.0, gt=0)
     idempotency_hours: int = Field(default=24, gt=0)
+    site_timezone: str | None = None
+    default_protocol: str = "adult-mas-civ"
+    """The protocol an order form offers first (the site's own continuous protocol)."""
+    separate_hanging: bool = True
+
+    @field_validator("site_timezone")
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        try:
+            ZoneInfo(value.strip())
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"'ANAKINRA_SITE_TIMEZONE' must be an IANA time zone such as Europe/Paris "
+                f"(got '{value}')"
+            ) from None
+        return value.strip()
 
     @model_validator(mode="after")
     def _refuse_unsafe(self) -> Self:

@@ -84,7 +84,8 @@ def live_ward(tmp_path: Path) -> Iterator[tuple[str, int]]:
 def test_order_to_stop_in_the_browser(live_ward: tuple[str, int]) -> None:
     """Each role signs in its own browser context; 5 form submissions take a new order to a
     running infusion at 50 mg/h = 8.3 mL/h (1200 mg/day, 6 mg/mL, by hand); the dose change to
-    step 4 runs at 66.67 mg/h; the stop leaves the order 'stopped'."""
+    step 4 runs at 1600/24 = 66.7 mg/h (shown to 0.1 mg/h); the stop, with its reason and
+    confirmation, leaves the order 'stopped'."""
     if not CHROMIUM.exists():
         pytest.fail("Chromium is not installed at /usr/bin/chromium (run .ci/install-chromium.sh)")
     from playwright.sync_api import Page, expect, sync_playwright
@@ -99,7 +100,7 @@ def test_order_to_stop_in_the_browser(live_ward: tuple[str, int]) -> None:
     def submit(page: Page, button: str) -> None:
         nonlocal submissions
         submissions += 1
-        page.get_by_role("button", name=button).click()
+        page.get_by_role("button", name=button, exact=True).click()
         page.wait_for_load_state("networkidle")
         expect(page.locator(".alert.error")).to_have_count(0)
 
@@ -137,17 +138,22 @@ def test_order_to_stop_in_the_browser(live_ward: tuple[str, int]) -> None:
         submit(ph, "Verify")
         expect(ph.locator("#order-status")).to_have_text("verified")
         shot(ph, "02-verified")
+        ph.get_by_text("Or record the lots used").click()
         ph.get_by_label("Syringe lot numbers (comma-separated)").fill("LOT-A1, LOT-A2")
         submit(ph, "Record bag")
 
         ph2.goto(order_url)
-        submit(ph2, "Second check")
+        ph2.get_by_role("link", name="Second check").click()
+        ph2.get_by_label("Drug amount on the bag (mg)").fill("600")
+        ph2.get_by_label("Final volume on the bag (mL)").fill("100")
+        ph2.get_by_label("Syringe lots").fill("LOT-A1, LOT-A2")
+        submit(ph2, "Check bag")
         shot(ph2, "03-checked")
 
         rn.goto(order_url)
         rn.get_by_label("Event").select_option("start")
         rn.get_by_label("Bag (to hang)").select_option(index=1)
-        submit(rn, "Record")
+        submit(rn, "Record event")
         expect(rn.locator("#order-status")).to_have_text("active")
         expect(rn.locator("#current-rate")).to_contain_text("50 mg/h = 8.3 mL/h")
         shot(rn, "04-running")
@@ -164,25 +170,29 @@ def test_order_to_stop_in_the_browser(live_ward: tuple[str, int]) -> None:
         rn.goto(order_url)
         rn.get_by_label("Event").select_option("rate_change")
         rn.get_by_label("Rate (mg/h)").fill("66.67")
-        submit(rn, "Record")
-        expect(rn.locator("#current-rate")).to_contain_text("66.67 mg/h")
+        submit(rn, "Record event")
+        expect(rn.locator("#current-rate")).to_contain_text("66.7 mg/h")
         shot(rn, "05-rate-change")
 
         ph.goto(order_url)
+        ph.get_by_text("Or record the lots used").click()
         ph.get_by_label("Syringe lot numbers (comma-separated)").fill("LOT-B1")
         submit(ph, "Record bag")
         ph2.goto(order_url)
-        submit(ph2, "Second check")
+        ph2.get_by_role("link", name="Second check").click()
+        ph2.get_by_label("Drug amount on the bag (mg)").fill("800")
+        ph2.get_by_label("Final volume on the bag (mL)").fill("100")
+        ph2.get_by_label("Syringe lots").fill("LOT-B1")
+        submit(ph2, "Check bag")
         rn.goto(order_url)
-        rn.get_by_label("Event").select_option("bag_change")
-        rn.get_by_label("Bag (to hang)").select_option(index=1)
-        submit(rn, "Record")
-        expect(rn.locator("#current-rate")).to_contain_text("66.67 mg/h = 8.3 mL/h")
+        expect(rn.get_by_label("Event")).to_have_value("bag_change")
+        submit(rn, "Record event")
+        expect(rn.locator("#current-rate")).to_contain_text("66.7 mg/h = 8.3 mL/h")
         shot(rn, "06-bag-change")
 
-        rn.get_by_label("Event").select_option("stop")
-        rn.get_by_label("Reason").fill("course complete")
-        submit(rn, "Record")
+        rn.get_by_label("Reason for stopping").fill("course complete")
+        rn.get_by_label("I confirm the infusion is stopped for good").check()
+        submit(rn, "Stop infusion")
         expect(rn.locator("#order-status")).to_have_text("stopped")
         shot(rn, "07-stopped")
         rn.goto(f"{base}/")

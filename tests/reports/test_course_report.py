@@ -72,8 +72,8 @@ def test_report_pdf_has_its_content_and_renders(
         "refractory to SC anakinra",
         "LOT-A1, LOT-A2",
         "LOT-B7",
-        "2026-01-05 19:00 UTC",  # bag 1 beyond use: prepared 07:00 + 12 h
-        "2026-01-06 07:00 UTC",  # bag 2 beyond use
+        "5 Jan 2026 19:00 UTC",  # bag 1 beyond use: prepared 07:00 + 12 h
+        "6 Jan 2026 07:00 UTC",  # bag 2 beyond use
         "line occluded",
         "step 5: 2,000 mg/day",
         "order 1: 2,000 mg/day, now stopped",
@@ -130,7 +130,7 @@ def test_report_html_embeds_every_figure_and_section(
         "Predicted plasma concentration",
         "refractory to SC anakinra",
         "LOT-B7",
-        "2026-01-06 07:00 UTC",
+        "6 Jan 2026 07:00 UTC",
         "line occluded",
         "Recommendations shown and what was done next",
         "HScore (reactive haemophagocytic syndrome) (source fardet-2014; cut-off &gt;= 169)",

@@ -69,7 +69,7 @@ def test_a_score_without_result_prints_its_problem(report_data: CourseReportData
     row = replace(report_data.scores[0], result=None, problem="no item of it is recorded")
     table = _tables(replace(report_data, scores=(row,)))["HScore"]
     assert [c.text for c in table.rows[0][:5]] == [
-        "2026-01-05 08:00",
+        "5 Jan 2026 08:00 UTC",
         "-",
         "-",
         "-",

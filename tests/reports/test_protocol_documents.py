@@ -105,7 +105,7 @@ def test_written_html_and_pdf_open(tmp_path: Path) -> None:
         assert pdf[0].render(scale=0.5).to_pil().size[0] > 100
     html = (tmp_path / "adult-mas-civ-v1-compounding-sheet.html").read_text()
     count = ADULT.count_site_decisions()
-    assert "<td>4.00 mL<sup>" in html and f"Site-decision values ({count}, NOT APPROVED)" in html
+    assert "<td>4.00 mL <sup>" in html and f"Site-decision values ({count}, NOT APPROVED)" in html
 
 
 def test_cli_protocol_document(tmp_path: Path) -> None:

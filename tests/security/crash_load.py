@@ -90,7 +90,12 @@ def _course(
     )
     bag = send("bag", "pharmacist", f"/api/orders/{ids['order']}/bags", {"syringe_lots": ["L1"]})
     assert bag is not None
-    send("check", "pharmacist2", f"/api/bags/{bag['id']}/check", {})
+    readings = {  # what the checker reads off the bag
+        "drug_amount_mg": f"{bag['drug_amount_mg']:g} mg",
+        "final_volume_ml": f"{bag['final_volume_ml']:g} mL",
+        "syringe_lots": ["L1"],
+    }
+    send("check", "pharmacist2", f"/api/bags/{bag['id']}/check", readings)
     send(
         "start",
         "nurse",

@@ -13,7 +13,6 @@ from itertools import count
 from anakinra_iv.units import Q_, parse_quantity
 from anakinra_iv.workflow.commands import (
     AddUser,
-    CheckBag,
     CreatePatient,
     PrepareBag,
     Prescribe,
@@ -21,13 +20,12 @@ from anakinra_iv.workflow.commands import (
 )
 from anakinra_iv.workflow.services import (
     add_user,
-    check_bag,
     create_patient,
     prepare_bag,
     prescribe,
     verify_order,
 )
-from tests.workflow_support.fixtures import PASSWORD, Ward
+from tests.workflow_support.fixtures import PASSWORD, Ward, read_bag
 
 Post = Callable[[str, str, dict[str, object]], tuple[int, str]]
 """Send a POST as a staff member: (who, url, JSON body) -> (status, error code or 'ok')."""
@@ -98,8 +96,19 @@ def new_bag(ward: Ward, order_id: int, *, checked: bool = True) -> int:
         ward.clock(),
     )
     if checked:
-        check_bag(CheckBag(ward.users["pharmacist2"], bag.id), ward.uow(), ward.clock())
+        read_bag(ward, bag.id)
     return bag.id
+
+
+def _bag_readings(ward: Ward, bag_id: int) -> dict[str, object]:
+    """What a checker reads off the bag, as the check's request body."""
+    with ward.uow() as uow:
+        bag = uow.bags.get(bag_id)
+        return {
+            "drug_amount_mg": f"{bag.drug_amount_mg:g} mg",
+            "final_volume_ml": f"{bag.final_volume_ml:g} mL",
+            "syringe_lots": list(bag.syringe_lots),
+        }
 
 
 @dataclass(frozen=True)
@@ -144,8 +153,8 @@ def _verify_verify(ward: Ward) -> list[tuple[str, str, dict[str, object]]]:
 def _check_check(ward: Ward) -> list[tuple[str, str, dict[str, object]]]:
     bag = new_bag(ward, new_order(ward), checked=False)
     return [
-        ("pharmacist2", f"/api/bags/{bag}/check", {}),
-        ("pharmacist3", f"/api/bags/{bag}/check", {}),
+        ("pharmacist2", f"/api/bags/{bag}/check", _bag_readings(ward, bag)),
+        ("pharmacist3", f"/api/bags/{bag}/check", _bag_readings(ward, bag)),
     ]
 
 

@@ -51,7 +51,7 @@ def test_sign_in_read_refusal_and_sign_out_are_recorded(api: Api, engine: Engine
     assert _events(engine, start) == [
         ("rn_cy", "auth.sign_in", "user", str(api.ward.users["nurse"])),
         ("rn_cy", "patient.read", "patient", str(patient)),
-        ("rn_cy", "patient.read", "patient", str(patient)),
+        ("rn_cy", "fhir.export", "patient", str(patient)),  # $everything is a disclosure
         ("rn_cy", "access.denied", "route", "GET /api/audit"),
         ("rn_cy", "access.denied", "route", "POST /api/orders"),
         ("rn_cy", "auth.sign_out", "user", str(api.ward.users["nurse"])),
@@ -59,7 +59,8 @@ def test_sign_in_read_refusal_and_sign_out_are_recorded(api: Api, engine: Engine
 
 
 def test_page_reads_and_refused_page_actions_are_recorded(api: Api, engine: Engine) -> None:
-    """A viewer opening the patient page and the report is two reads; the same viewer trying
+    """A viewer opening the patient page and the report is a read and a disclosure; the same
+    viewer trying
     to record an observation through the page form (answered with a redirect) is a refusal."""
     client = api.client
     client.post("/login", data={"username": "viewer", "password": PASSWORD})
@@ -83,5 +84,6 @@ def test_page_reads_and_refused_page_actions_are_recorded(api: Api, engine: Engi
         ("patient.read", str(patient)),
         ("access.denied", f"POST /patients/{patient}/observations"),
     )
+    report = ("report.view", str(patient))  # a report seen is recorded as a disclosure
     # page, report, page again (for its form), the refusal, the page the refusal redirects to
-    assert actions == [read, read, read, refused, read]
+    assert actions == [read, report, read, refused, read]

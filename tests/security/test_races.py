@@ -50,18 +50,18 @@ def test_one_winner_and_a_409(api: Api, race: Race) -> None:
 
 def test_a_second_open_order_is_refused_with_409_naming_the_open_one(api: Api) -> None:
     """One patient, two orders one after another: the second is 409 naming the open order; once
-    the first is discontinued, a new order is accepted."""
+    the first is cancelled, a new order is accepted."""
     body = {"patient_id": api.ward.patient_id, "protocol_id": "adult-mas-civ", "step": 3}
     first = api.post("prescriber", "/api/orders", body)
     second = api.post("prescriber", "/api/orders", body)
     assert first.status_code == 201
     assert second.status_code == 409 and second.json()["field"] == "patient_id"
     assert f"open order {first.json()['id']}" in second.json()["message"]
-    from anakinra_iv.workflow.commands import Discontinue
-    from anakinra_iv.workflow.services import discontinue_order
+    from anakinra_iv.workflow.commands import CancelOrder
+    from anakinra_iv.workflow.services import cancel_order
 
-    discontinue_order(
-        Discontinue(api.ward.users["prescriber"], first.json()["id"], "wrong patient weight"),
+    cancel_order(
+        CancelOrder(api.ward.users["prescriber"], first.json()["id"], "wrong patient weight"),
         api.ward.uow(),
         api.ward.clock(),
     )

@@ -73,7 +73,14 @@ def run_course(ward: Ward, prefix: str = "LOAD") -> int:
         ward.services.calculator,
         now,
     )
-    check_bag(CheckBag(ward.users["pharmacist2"], bag.id), ward.uow(), now)
+    readings = CheckBag(  # what the second pharmacist reads off the bag
+        ward.users["pharmacist2"],
+        bag.id,
+        Q_(bag.drug_amount_mg, "mg"),
+        Q_(bag.final_volume_ml, "mL"),
+        bag.syringe_lots,
+    )
+    check_bag(readings, ward.uow(), now)
     return order.id
 
 

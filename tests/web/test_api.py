@@ -32,7 +32,8 @@ def test_whole_path_through_the_api(api: Api) -> None:
     bag = api.post("pharmacist", f"/api/orders/{oid}/bags", {"syringe_lots": ["A1", "A2"]})
     assert bag.status_code == 201 and bag.json()["concentration_mg_per_ml"] == pytest.approx(6)
     bag_id = bag.json()["id"]
-    checked = api.post("pharmacist2", f"/api/bags/{bag_id}/check")
+    reading = {"drug_amount_mg": 600, "final_volume_ml": "100 mL", "syringe_lots": ["A2", "a1"]}
+    checked = api.post("pharmacist2", f"/api/bags/{bag_id}/check", reading)
     assert checked.status_code == 200 and checked.json()["checked_by"] == "ph_bo"
     started = api.post(
         "nurse",
@@ -41,7 +42,9 @@ def test_whole_path_through_the_api(api: Api) -> None:
     )
     assert started.status_code == 201 and started.json()["status"] == "active"
     assert started.json()["current_rate_ml_per_h"] == pytest.approx(50 / 6)
-    stopped = api.post("nurse", f"/api/orders/{oid}/administrations", {"event": "stop"})
+    stopped = api.post(
+        "nurse", f"/api/orders/{oid}/administrations", {"event": "stop", "reason": "done"}
+    )
     state = api.get("viewer", f"/api/orders/{oid}").json()
     assert stopped.status_code == 201
     assert state["status"] == "stopped"
@@ -189,6 +192,6 @@ def test_verification_mismatch_is_422_and_recorded(api: Api) -> None:
         {"rate_mg_per_h": 8.3, "concentration_mg_per_ml": 6},
     )
     assert (response.status_code, response.json()["code"]) == (422, "verification_mismatch")
-    assert response.json()["field"] == "rate_mg_per_h"
+    assert response.json()["field"] == "verification"
     latest = api.get("admin", "/api/audit?limit=1&entity_type=order").json()[0]
     assert latest["action"] == "order.verify_refused"

@@ -16,8 +16,11 @@ from sqlalchemy import Engine, func, select
 
 from anakinra_iv.records.tables import (
     AdministrationSegment,
+    Alert,
     AuditEvent,
     Bag,
+    BagCheck,
+    LoadingDose,
     Observation,
     Order,
     Patient,
@@ -35,6 +38,9 @@ TABLES = (
     Bag,
     AdministrationSegment,
     Recommendation,
+    BagCheck,
+    LoadingDose,
+    Alert,
     AuditEvent,
 )
 NUL = "\u0000"
@@ -280,23 +286,28 @@ def test_prepare_bag_refuses_bad_bodies(api: Api, engine: Engine) -> None:
 
 
 def test_check_bag_refuses_bad_bodies(api: Api, engine: Engine) -> None:
-    """A concentration in mg/h, NaN or infinite, unknown fields, unreadable bodies."""
+    """A drug amount in mg/h, NaN or infinite, a volume in mg, no lots, unknown fields,
+    unreadable bodies."""
     order_id = prescribe_step(api.ward)
     verify(api.ward, order_id)
     bag = api.post("pharmacist", f"/api/orders/{order_id}/bags", {"syringe_lots": ["L1"]})
     url = f"/api/bags/{bag.json()['id']}/check"
+    good = {"drug_amount_mg": "600 mg", "final_volume_ml": 100, "syringe_lots": ["L1"]}
     cases: list[tuple[object, str]] = [
-        ({"concentration_mg_per_ml": "6 mg/h"}, "concentration_mg_per_ml"),
-        ({"concentration_mg_per_ml": "1e400"}, "concentration_mg_per_ml"),
-        (_raw({}, "concentration_mg_per_ml", "NaN"), "concentration_mg_per_ml"),
-        ({"concentration_mg_per_ml": False}, "concentration_mg_per_ml"),
-        ({"checked": True}, "checked"),
+        (good | {"drug_amount_mg": "6 mg/h"}, "drug_amount_mg"),
+        (good | {"drug_amount_mg": "1e400"}, "drug_amount_mg"),
+        (_raw(good, "drug_amount_mg", "NaN"), "drug_amount_mg"),
+        (good | {"drug_amount_mg": False}, "drug_amount_mg"),
+        (good | {"final_volume_ml": "100 mg"}, "final_volume_ml"),
+        (good | {"syringe_lots": []}, "syringe_lots"),
+        ({"drug_amount_mg": 600, "final_volume_ml": 100}, "syringe_lots"),
+        (good | {"checked": True}, "checked"),
         (b"not json", "body"),
         (b"[1, 2]", "body"),
         (b"\xff\xfe\x00", "body"),
     ]
     _assert_refused_and_nothing_stored(api, engine, "pharmacist2", url, cases)
-    checked = api.post("pharmacist2", url, {"concentration_mg_per_ml": "6 mg/mL"})
+    checked = api.post("pharmacist2", url, good)
     assert checked.status_code == 200 and checked.json()["status"] == "checked"
 
 

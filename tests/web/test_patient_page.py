@@ -85,7 +85,7 @@ def test_page_shows_predicted_band_and_board_review_due(api: Api) -> None:
     page = api.client.get(f"/patients/{api.ward.patient_id}")
     assert "5th–95th percentile" in page.text and "mg/L" in page.text
     board = api.client.get("/")
-    assert "2026-01-06 08:00" in board.text
+    assert "6 Jan 2026 08:00 UTC" in board.text
 
 
 def test_api_recommendation_roles(api: Api) -> None:

@@ -1,4 +1,5 @@
-"""Every role against every action through the API: allowed (2xx) or denied (403).
+"""Every role against every action through the API: allowed (2xx) or denied (403), nothing
+stored on a denial.
 
 Run on SQLite only: the rules live in the services, which the other tests run on both engines.
 """
@@ -18,6 +19,7 @@ from tests.workflow_support.databases import empty_engine
 from tests.workflow_support.fixtures import (
     FakeClock,
     Ward,
+    administer,
     compound_and_check,
     create_test_settings,
     prescribe_step,
@@ -25,7 +27,7 @@ from tests.workflow_support.fixtures import (
     verify,
 )
 
-ROLES = ("prescriber", "pharmacist", "nurse", "admin", "viewer")
+ROLES = ("prescriber", "pharmacist", "nurse", "admin", "viewer", "lead")
 
 
 def _prepared_bag(ward: Ward) -> int:
@@ -52,6 +54,24 @@ def _verified(ward: Ward) -> int:
 def _ready_to_start(ward: Ward) -> tuple[int, int]:
     order_id = _verified(ward)
     return order_id, compound_and_check(ward, order_id)
+
+
+def _running(ward: Ward) -> int:
+    order_id, bag_id = _ready_to_start(ward)
+    administer(ward, order_id, "start", bag_id=bag_id)
+    return order_id
+
+
+def _alert(ward: Ward) -> int:
+    """An alert raised by the verification attempt limit (three mismatches, checks.yaml)."""
+    from anakinra_iv.workflow.services import VerificationMismatch
+
+    order_id = prescribe_step(ward)
+    for _ in range(3):
+        with pytest.raises(VerificationMismatch):
+            verify(ward, order_id, "5 mg/h", "6 mg/mL")
+    with ward.uow() as uow:
+        return uow.alerts.list_open()[-1].id
 
 
 Request = tuple[str, str, object]
@@ -111,8 +131,40 @@ ACTIONS: dict[str, tuple[Callable[[Ward], Request], frozenset[str]]] = {
         frozenset({"pharmacist"}),
     ),
     "check_bag": (
-        lambda w: ("POST", f"/api/bags/{_prepared_bag(w)}/check", None),
+        lambda w: (
+            "POST",
+            f"/api/bags/{_prepared_bag(w)}/check",
+            {"drug_amount_mg": 600, "final_volume_ml": 100, "syringe_lots": ["L"]},
+        ),
         frozenset({"pharmacist"}),
+    ),
+    "reject": (
+        lambda w: ("POST", f"/api/orders/{prescribe_step(w)}/reject", {"reason": "wrong patient"}),
+        frozenset({"pharmacist"}),
+    ),
+    "query": (
+        lambda w: ("POST", f"/api/orders/{prescribe_step(w)}/query", {"reason": "weight?"}),
+        frozenset({"pharmacist"}),
+    ),
+    "cancel": (
+        lambda w: ("POST", f"/api/orders/{prescribe_step(w)}/cancel", {"reason": "duplicate"}),
+        frozenset({"prescriber"}),
+    ),
+    "discontinue": (
+        lambda w: ("POST", f"/api/orders/{_running(w)}/discontinue", {"reason": "to SC"}),
+        frozenset({"prescriber"}),
+    ),
+    "loading_dose": (
+        lambda w: (
+            "POST",
+            f"/api/orders/{_verified(w)}/loading-dose",
+            {"dose_mg": 100, "syringe_lot": "LD-1"},
+        ),
+        frozenset({"nurse"}),
+    ),
+    "resolve_alert": (
+        lambda w: ("POST", f"/api/alerts/{_alert(w)}/resolve", {"note": "retrained"}),
+        frozenset({"lead"}),
     ),
     "administer": (
         lambda w: (
@@ -150,9 +202,21 @@ def test_role_against_action(fresh_api: Api, action: str, role: str) -> None:
     build, allowed = ACTIONS[action]
     method, url, body = build(fresh_api.ward)
     headers = fresh_api.headers(role)
+    before = _audit_length(fresh_api.ward)
     response = fresh_api.client.request(method, url, json=body, headers=headers)
     if role in allowed:
         assert 200 <= response.status_code < 300, response.text
     else:
         assert response.status_code == 403, response.text
         assert response.json()["code"] == "permission_denied"
+        assert _audit_length(fresh_api.ward) == before
+        with fresh_api.ward.uow() as uow:
+            newest = uow.audit.list_events(limit=1)[0]
+            assert (newest.action, newest.entity_id) == ("access.denied", f"{method} {url}")
+
+
+def _audit_length(ward: Ward) -> int:
+    """Clinical events only: sign-ins, record reads and refusals are access events."""
+    with ward.uow() as uow:
+        events = uow.audit.list_events(limit=100_000)
+        return sum(1 for e in events if not e.action.startswith(("access.", "auth.", "patient.")))

@@ -17,6 +17,8 @@ from anakinra_iv.workflow.roles import (
 EXPECTED = {
     Action.PRESCRIBE: {"prescriber"},
     Action.CHANGE_DOSE: {"prescriber"},
+    Action.CANCEL: {"prescriber"},
+    Action.DISCONTINUE: {"prescriber"},
     Action.VERIFY: {"pharmacist"},
     Action.PREPARE_BAG: {"pharmacist"},
     Action.CHECK_BAG: {"pharmacist"},
@@ -24,7 +26,8 @@ EXPECTED = {
     Action.MANAGE_USERS: {"admin"},
     Action.APPROVE_PROTOCOL: {"admin"},
     Action.READ_AUDIT: {"admin"},
-    Action.READ: {"prescriber", "pharmacist", "nurse", "admin", "viewer"},
+    Action.RESOLVE_ALERT: {"pharmacy_lead"},
+    Action.READ: {"prescriber", "pharmacist", "nurse", "admin", "viewer", "pharmacy_lead"},
 }
 
 
@@ -44,10 +47,14 @@ def test_admin_never_orders_even_with_a_prescriber_role() -> None:
 
 
 def test_same_person_is_refused_by_separation_of_duties() -> None:
-    """The same user id on both sides of a rule raises; different ids pass."""
+    """The same user id on both sides of a rule raises; different ids pass; a rule may name
+    several earlier people (who ordered and who changed the dose), any of whom is refused."""
     require_different_person(1, 2, rule="r")
+    require_different_person(1, (2, None), rule="r")
     with pytest.raises(PermissionDenied, match="r"):
         require_different_person(3, 3, rule="r")
+    with pytest.raises(PermissionDenied, match="r"):
+        require_different_person(3, (1, 3), rule="r")
 
 
 def test_unknown_role_name_is_refused_naming_the_field() -> None:

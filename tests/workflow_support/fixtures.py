@@ -80,6 +80,7 @@ STAFF = {
     "nurse": ("rn_cy", "nurse"),
     "admin": ("admin", "admin"),
     "viewer": ("viewer", "viewer"),
+    "lead": ("ph_lead", "pharmacy_lead"),
 }
 
 
@@ -176,10 +177,31 @@ def verify(ward: Ward, order_id: int, rate: str = "50 mg/h", conc: str = "6 mg/m
     )
 
 
+def read_bag(ward: Ward, bag_id: int, who: str = "pharmacist2", **changes: object) -> None:
+    """The blind second check: ``who`` enters what the bag says (drug amount, final volume,
+    lots as stored), with ``changes`` replacing any of them."""
+    from anakinra_iv.workflow.commands import CheckBag
+    from anakinra_iv.workflow.services import check_bag
+
+    with ward.uow() as uow:
+        bag = uow.bags.get(bag_id)
+        readings: dict[str, object] = {
+            "drug_amount": Q_(bag.drug_amount_mg, "mg"),
+            "final_volume": Q_(bag.final_volume_ml, "mL"),
+            "syringe_lots": tuple(bag.syringe_lots),
+        }
+    readings.update(changes)
+    check_bag(
+        CheckBag(ward.users[who], bag_id, **readings),  # type: ignore[arg-type]
+        ward.uow(),
+        ward.clock(),
+    )
+
+
 def compound_and_check(ward: Ward, order_id: int) -> int:
     """Prepare a bag (first pharmacist) and check it (second pharmacist); return its id."""
-    from anakinra_iv.workflow.commands import CheckBag, PrepareBag
-    from anakinra_iv.workflow.services import check_bag, prepare_bag
+    from anakinra_iv.workflow.commands import PrepareBag
+    from anakinra_iv.workflow.services import prepare_bag
 
     bag = prepare_bag(
         PrepareBag(ward.users["pharmacist"], order_id, ward.clock(), ("LOT-A1", "LOT-A2")),
@@ -187,7 +209,7 @@ def compound_and_check(ward: Ward, order_id: int) -> int:
         ward.services.calculator,
         ward.clock(),
     )
-    check_bag(CheckBag(ward.users["pharmacist2"], bag.id), ward.uow(), ward.clock())
+    read_bag(ward, bag.id)
     return bag.id
 
 

@@ -1,7 +1,9 @@
 """Commands: ``fhir export|import``, ``report`` and ``protocol document``.
 
 ``fhir`` and ``report`` read the database named by the settings (``ANAKINRA_DATABASE_URL``) and
-act as the user named by ``--user``; ``protocol document`` needs only the protocol file.
+act as the user named by ``--user``; each export is recorded in the audit trail (who exported which
+patient, to which file). An output file must end in the extension of the format written.
+``protocol document`` needs only the protocol file.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from typing import Annotated
 import numpy as np
 import typer
 
-from anakinra_iv.bootstrap import Services, create_services
+from anakinra_iv.bootstrap import Services, create_services, get_site_zone
 from anakinra_iv.cli._output import exit_with_problems, print_json, reporting_problems
 from anakinra_iv.cli.protocol_cmds import protocol_app
 from anakinra_iv.config import get_settings
@@ -24,6 +26,7 @@ from anakinra_iv.reports.course_report import write_course_report
 from anakinra_iv.reports.protocol_documents import write_protocol_documents
 from anakinra_iv.workflow.course import get_patient_course, import_batch
 from anakinra_iv.workflow.report import REPORT_SEED, get_report_data
+from anakinra_iv.workflow.services import record_disclosure
 
 __all__ = ["fhir_app", "register"]
 
@@ -38,7 +41,22 @@ DEFAULT_BASE_URL = "http://localhost:8000/fhir/r4"
 
 
 def _services() -> Services:
-    return create_services(get_settings())
+    from anakinra_iv.cli.workflow_cmds import require_existing_sqlite_file
+
+    settings = get_settings()
+    require_existing_sqlite_file(settings)
+    return create_services(settings)
+
+
+def _require_suffix(path: Path, allowed: tuple[str, ...], what: str) -> None:
+    """Refuse an output file whose extension is not one of the formats written."""
+    if path.suffix.lower() not in allowed:
+        exit_with_problems(
+            [
+                f"'out' {path.name} must end in {' or '.join(allowed)}: {what} is written in "
+                "that format"
+            ]
+        )
 
 
 def _user_id(services: Services, username: str) -> int:
@@ -57,16 +75,26 @@ def export_command(
     base_url: Annotated[str, typer.Option("--base-url")] = DEFAULT_BASE_URL,
 ) -> None:
     """Export a patient's course as one FHIR R4 Bundle (or NDJSON when FILE ends in .ndjson)."""
+    _require_suffix(out, (".json", ".ndjson"), "a FHIR Bundle (.json) or NDJSON (.ndjson)")
     with reporting_problems():
         services = _services()
-        course = get_patient_course(services.new_uow(), _user_id(services, user), patient)
-        if out.suffix == ".ndjson":
+        user_id = _user_id(services, user)
+        course = get_patient_course(services.new_uow(), user_id, patient)
+        if out.suffix.lower() == ".ndjson":
             text = write_ndjson(course)
         else:
             bundle = create_course_bundle(course, base_url=base_url, timestamp=services.now())
             text = write_bundle_json(bundle)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(text, encoding="utf-8")
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(text, encoding="utf-8")
+        record_disclosure(
+            services.new_uow(),
+            user_id,
+            patient,
+            "fhir.export",
+            services.now(),
+            detail={"format": out.suffix.lower().lstrip("."), "via": "cli", "file": out.name},
+        )
     print_json({"patient": patient, "out": str(out), "resources": text.count('"resourceType"')})
 
 
@@ -92,6 +120,7 @@ def import_command(
             "patient": result.patient_id,
             "created_patient": result.created_patient,
             "observations": len(result.observation_ids),
+            "duplicates": result.duplicates,
             "skipped": list(batch.skipped),
         }
     )
@@ -103,17 +132,28 @@ def report_command(
     user: UserOption,
 ) -> None:
     """Write the patient-course report (dose timeline, labs, PK band, orders, bags)."""
+    _require_suffix(out, (".pdf", ".html"), "the report (PDF or HTML)")
     with reporting_problems():
         services = _services()
         now = services.now()
+        user_id = _user_id(services, user)
         data = get_report_data(
             services.new_uow(),
-            _user_id(services, user),
+            user_id,
             patient,
             now,
             np.random.default_rng(REPORT_SEED),
+            zone=get_site_zone(services.settings),
         )
         path = write_course_report(data, out)
+        record_disclosure(
+            services.new_uow(),
+            user_id,
+            patient,
+            "report.export",
+            now,
+            detail={"format": out.suffix.lower().lstrip("."), "via": "cli", "file": out.name},
+        )
     print_json({"patient": patient, "out": str(path)})
 
 

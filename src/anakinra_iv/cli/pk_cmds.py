@@ -50,7 +50,22 @@ from anakinra_iv.pk.describe import describe_model, format_model
 from anakinra_iv.pk.routes import RouteComparison
 from anakinra_iv.units import parse_quantity, read_number
 
-__all__ = ["register"]
+__all__ = ["SIMULATE_EXAMPLE", "register"]
+
+SIMULATE_EXAMPLE = [
+    "simulate",
+    "--regimen",
+    "100 mg iv bolus; 100 mg/h civ for 72 h",
+    "--weight",
+    "70 kg",
+    "--crcl",
+    "90",
+    "--hours",
+    "96",
+    "--format",
+    "csv",
+]
+"""The example the command's own help gives (a test runs it)."""
 
 
 class TableFormat(StrEnum):
@@ -79,6 +94,17 @@ def _crcl(text: str | None) -> str | None:
         return f"{read_number(text, field='crcl')} mL/min"
     except InvalidInput:
         return text
+
+
+def _read_daily_dose(text: str, weight: str) -> str:
+    """A daily dose in the grammar of ``plan`` (mg/day, plain mg per day, mg/kg/day), as the
+    amount per day ``compare_routes`` takes ("1200 mg")."""
+    from anakinra_iv.dosing import parse_daily_dose
+
+    dose = parse_daily_dose(text)
+    if dose.check("[mass]/[mass]/[time]"):
+        dose = dose * parse_quantity(weight, field="weight", unit="kg")
+    return f"{dose.to('mg/day').magnitude!r} mg"
 
 
 def _table(rows: list[dict[str, Any]], output_format: TableFormat) -> str:
@@ -110,7 +136,10 @@ def simulate(
     data: Annotated[Path | None, typer.Option("--data", help="NONMEM-style dataset (CSV).")] = None,
     regimen: Annotated[
         str | None,
-        typer.Option(help='Regimen text, e.g. "100 mg iv bolus; 100 mg/h civ for 72 h".'),
+        typer.Option(
+            help='Regimen text, e.g. "100 mg iv bolus; 100 mg/h civ for 72 h" (the model also '
+            "needs --weight, and --crcl for its renal covariate)."
+        ),
     ] = None,
     param: Annotated[
         list[str] | None, typer.Option("--param", help="Typical value, KEY=VALUE (repeatable).")
@@ -142,9 +171,20 @@ def simulate(
         TableFormat, typer.Option("--format", help="csv or json.", case_sensitive=False)
     ] = TableFormat.csv,
 ) -> None:
-    """Simulate a NONMEM-style dataset (--data) or a regimen (--regimen): ID, TIME, CP."""
+    """Simulate a NONMEM-style dataset (--data) or a regimen (--regimen): ID, TIME, CP.
+
+    Example: anakinra simulate --regimen "100 mg iv bolus; 100 mg/h civ for 72 h"
+    --weight "70 kg" --crcl 90 --hours 96 --format csv
+    """
     if (data is None) == (regimen is None):
         exit_with_problems(["give exactly one of --data DATASET.csv or --regimen TEXT"])
+    if output is not None and output.suffix.lower() != f".{output_format.value}":
+        exit_with_problems(
+            [
+                f"'output' {output.name} does not end in .{output_format.value}, the format "
+                f"written (--format {output_format.value})"
+            ]
+        )
     csv_text: str | None = None
     with reporting_problems():
         params = _pairs(param, "param")
@@ -245,7 +285,14 @@ def _comparison_text(comparison: RouteComparison) -> str:
 
 
 def compare_routes_command(
-    daily_dose: Annotated[str, typer.Option("--daily-dose", help='Daily dose, e.g. "1200 mg".')],
+    daily_dose: Annotated[
+        str,
+        typer.Option(
+            "--daily-dose",
+            help='Daily dose, as for `plan`: "1200 mg/day" (plain "1200 mg" is per day too) or '
+            '"20 mg/kg/day".',
+        ),
+    ],
     weight: Annotated[str, typer.Option(help='Body weight, e.g. "70 kg".')],
     out: Annotated[
         Path, typer.Option(help="Figure file (.png or .svg); both formats are written.")
@@ -279,8 +326,9 @@ def compare_routes_command(
     with reporting_problems():
         if out.suffix.lower() not in (".png", ".svg"):
             raise InvalidInput(f"--out must end in .png or .svg (got '{out.name}')", field="out")
+        per_day = _read_daily_dose(daily_dose, weight)
         comparison = compare_routes(
-            daily_dose,
+            per_day,
             weight=weight,
             crcl=_crcl(crcl),
             model=model,

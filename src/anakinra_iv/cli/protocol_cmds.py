@@ -159,19 +159,65 @@ def _read_time(text: str | None, field: str) -> datetime:
 
 
 def plan_command(
-    protocol: Annotated[str | None, typer.Option("--protocol", help="Protocol id")] = None,
-    weight: Annotated[str | None, typer.Option("--weight", help="e.g. '70 kg'")] = None,
-    creatinine: Annotated[str | None, typer.Option("--creatinine")] = None,
-    crcl: Annotated[str | None, typer.Option("--crcl", help="measured CrCl, mL/min")] = None,
-    age: Annotated[str | None, typer.Option("--age", help="years")] = None,
-    sex: Annotated[str | None, typer.Option("--sex", help="female or male")] = None,
-    height: Annotated[str | None, typer.Option("--height")] = None,
-    renal_replacement: Annotated[str, typer.Option("--renal-replacement")] = "none",
-    sc_dose: Annotated[str | None, typer.Option("--sc-daily-dose")] = None,
-    step: Annotated[int | None, typer.Option("--step")] = None,
-    daily_dose: Annotated[str | None, typer.Option("--daily-dose")] = None,
-    override_reason: Annotated[str | None, typer.Option("--override-reason")] = None,
-    apply_renal: Annotated[bool, typer.Option("--apply-renal-adjustment")] = False,
+    protocol: Annotated[
+        str | None,
+        typer.Option("--protocol", help="Protocol id (see `anakinra protocols`). [required]"),
+    ] = None,
+    weight: Annotated[
+        str | None, typer.Option("--weight", help='Body weight with unit, e.g. "70 kg". [required]')
+    ] = None,
+    creatinine: Annotated[
+        str | None,
+        typer.Option(
+            "--creatinine",
+            help='Serum creatinine with unit, e.g. "1.0 mg/dL" or "88 umol/L" (for the renal '
+            "rule; or give --crcl).",
+        ),
+    ] = None,
+    crcl: Annotated[
+        str | None,
+        typer.Option("--crcl", help="Measured creatinine clearance, mL/min (instead of CG)."),
+    ] = None,
+    age: Annotated[str | None, typer.Option("--age", help="Age in years. [required]")] = None,
+    sex: Annotated[str | None, typer.Option("--sex", help="female or male. [required]")] = None,
+    height: Annotated[
+        str | None,
+        typer.Option("--height", help='Height with unit, e.g. "170 cm" (ideal/adjusted weight).'),
+    ] = None,
+    renal_replacement: Annotated[
+        str,
+        typer.Option(
+            "--renal-replacement", help="none, haemodialysis or crrt (changes the renal rule)."
+        ),
+    ] = "none",
+    sc_dose: Annotated[
+        str | None,
+        typer.Option(
+            "--sc-daily-dose",
+            help='SC anakinra the patient already receives, e.g. "400 mg/day" (first step).',
+        ),
+    ] = None,
+    step: Annotated[
+        int | None, typer.Option("--step", help="Ladder step (1 = lowest); or --daily-dose.")
+    ] = None,
+    daily_dose: Annotated[
+        str | None,
+        typer.Option(
+            "--daily-dose",
+            help='Daily dose, e.g. "1200 mg/day" (plain "1200 mg" is per day too), or '
+            '"20 mg/kg/day"; or --step.',
+        ),
+    ] = None,
+    override_reason: Annotated[
+        str | None,
+        typer.Option("--override-reason", help="Why a dose beyond a soft limit is ordered."),
+    ] = None,
+    apply_renal: Annotated[
+        bool,
+        typer.Option(
+            "--apply-renal-adjustment", help="Apply the renal rule's suggested adjustment."
+        ),
+    ] = False,
     renal_option: Annotated[
         str | None,
         typer.Option(
@@ -194,11 +240,23 @@ def plan_command(
         str | None,
         typer.Option("--creatinine-48h-ago", help="Lowest creatinine of the 48 h before."),
     ] = None,
-    prepared_at: Annotated[str | None, typer.Option("--prepared-at")] = None,
-    care_area: Annotated[str | None, typer.Option("--care-area")] = None,
-    patient_name: Annotated[str, typer.Option("--patient-name")] = "",
-    mrn: Annotated[str, typer.Option("--mrn")] = "",
-    format: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.text,
+    prepared_at: Annotated[
+        str | None,
+        typer.Option(
+            "--prepared-at", help="When the bag is prepared, ISO 8601 (default now); sets BUD."
+        ),
+    ] = None,
+    care_area: Annotated[
+        str | None,
+        typer.Option("--care-area", help="Pump care area (default: the protocol's first)."),
+    ] = None,
+    patient_name: Annotated[
+        str, typer.Option("--patient-name", help="Name printed on the label.")
+    ] = "",
+    mrn: Annotated[str, typer.Option("--mrn", help="MRN printed on the label.")] = "",
+    format: Annotated[
+        OutputFormat, typer.Option("--format", help="text (readable) or json (the contract).")
+    ] = OutputFormat.text,
 ) -> None:
     """Compute an explained dose plan, bag recipe, label and pump rate."""
     problems: list[AnakinraError] = []

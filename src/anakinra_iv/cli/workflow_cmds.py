@@ -4,6 +4,7 @@ restore."""
 from __future__ import annotations
 
 import os
+import socket
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -12,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from sqlalchemy.engine import make_url
 
 from anakinra_iv.bootstrap import Services, create_services
 from anakinra_iv.cli._output import OutputFormat, exit_with_problems, print_json, reporting_problems
@@ -29,7 +31,7 @@ from anakinra_iv.workflow.services import add_user, unlock_user
 if TYPE_CHECKING:
     from fastapi import FastAPI
 
-__all__ = ["create_server_app", "register"]
+__all__ = ["create_server_app", "register", "require_existing_sqlite_file"]
 
 DEMO_PASSWORD = "demo-password"
 
@@ -41,10 +43,28 @@ def _settings() -> Settings:
         exit_with_problems([f"settings: {line}" for line in str(error).splitlines()[1:]])
 
 
+def require_existing_sqlite_file(settings: Settings) -> None:
+    """Refuse to open (and so create) a SQLite file that is not there: a command that reads a
+    database must not leave an empty one behind."""
+    url = make_url(settings.database_url)
+    if url.get_backend_name() != "sqlite" or is_in_memory_sqlite(settings.database_url):
+        return
+    path = Path(url.database or "")
+    if not path.is_file():
+        exit_with_problems(
+            [
+                f"'ANAKINRA_DATABASE_URL': there is no database at {path}; "
+                "run 'anakinra db upgrade' to create one"
+            ]
+        )
+
+
 @contextmanager
 def _services(*, require_schema: bool = True) -> Iterator[Services]:
     """The services of one command; their connections are closed when it ends."""
     settings = _settings()
+    if require_schema:
+        require_existing_sqlite_file(settings)
     with reporting_problems():
         services = create_services(settings)
     try:
@@ -111,6 +131,7 @@ def serve(
                 "between processes; use a file or PostgreSQL"
             ]
         )
+    _require_free_port(host, port)
     typer.echo(f"serving on http://{host}:{port}/ with {workers} process(es)", err=True)
     if workers == 1:
         uvicorn.run(create_app(services), host=host, port=port, log_level="warning")
@@ -129,6 +150,16 @@ def serve(
         workers=workers,
         log_level="warning",
     )
+
+
+def _require_free_port(host: str, port: int) -> None:
+    """Refuse a port another process listens on, before saying that we serve on it."""
+    try:
+        with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind((host, port))
+    except OSError as error:
+        exit_with_problems([f"'--port' {port} on {host} cannot be used: {error.strerror or error}"])
 
 
 def create_server_app() -> FastAPI:
@@ -224,8 +255,13 @@ def audit_seal(
 
 def backup(file: Annotated[Path, typer.Argument(help="JSON file to write.")]) -> None:
     """Write the whole database to FILE (signed, owner-only), then check it restores."""
+    if not file.parent.is_dir():
+        exit_with_problems([f"'file': the folder {file.parent} does not exist"])
     with _services() as services, reporting_problems():
-        counts = write_backup(services.engine, file, services.audit_keys, now=services.now())
+        try:
+            counts = write_backup(services.engine, file, services.audit_keys, now=services.now())
+        except OSError as error:
+            exit_with_problems([f"'file': {file} cannot be written ({error.strerror or error})"])
     typer.echo(f"backup written to {file} and verified: {sum(counts.values())} rows")
 
 

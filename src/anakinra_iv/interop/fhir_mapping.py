@@ -87,6 +87,10 @@ _ORDER_STATUS = {
     "active": "active",
     "paused": "on-hold",
     "stopped": "stopped",
+    "queried": "on-hold",
+    "discontinued": "stopped",
+    "cancelled": "cancelled",
+    "rejected": "cancelled",
 }
 
 

@@ -66,8 +66,8 @@ def _format_times(values: FloatArray) -> pl.Series:
     if np.all(whole) and not np.any(np.signbit(values)):
         return pl.Series(values.astype(np.int64)).cast(pl.String)
     series = pl.Series(values)
-    distinct = series.unique()
-    if distinct.len() * 8 > series.len():
+    distinct = series.unique()  # equal values: -0.0 and 0.0 are one, so signs go one by one
+    if distinct.len() * 8 > series.len() or np.any(np.signbit(values)):
         return format_g10(values)
     texts = [format(v, ".10g") for v in distinct.to_list()]
     return series.replace_strict(distinct, texts, return_dtype=pl.String)

@@ -7,6 +7,7 @@ None of them deletes anything.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 from typing import Generic, TypeVar
 
 from sqlalchemy import func, select
@@ -18,8 +19,11 @@ from anakinra_iv.errors import UnknownItem
 from anakinra_iv.records.conflicts import describe_database_conflict
 from anakinra_iv.records.tables import (
     AdministrationSegment,
+    Alert,
     Bag,
+    BagCheck,
     Base,
+    LoadingDose,
     Observation,
     Order,
     Patient,
@@ -30,8 +34,11 @@ from anakinra_iv.records.tables import (
 )
 
 __all__ = [
+    "AlertRepository",
     "ApprovalRepository",
+    "BagCheckRepository",
     "BagRepository",
+    "LoadingDoseRepository",
     "ObservationRepository",
     "OrderRepository",
     "PatientRepository",
@@ -187,6 +194,11 @@ class ObservationRepository(Repository[Observation]):
         )
         return self._session.execute(query).scalars().all()
 
+    def list_ids_for_patient(self, patient_id: int) -> list[int]:
+        """The ids of a patient's observations."""
+        query = select(Observation.id).where(Observation.patient_id == patient_id)
+        return [int(i) for i in self._session.execute(query).scalars()]
+
     def find_latest(self, patient_id: int, code: str) -> Observation | None:
         """The most recently collected observation with this code, or None."""
         query = (
@@ -209,13 +221,39 @@ class OrderRepository(Repository[Order]):
         query = select(Order).where(Order.status.in_(statuses)).order_by(Order.id)
         return self._session.execute(query).scalars().all()
 
-    def list_needing_verification(self) -> Sequence[Order]:
-        """Orders waiting for a pharmacist's verification, oldest first."""
+    def list_needing_verification(self, statuses: Sequence[str]) -> Sequence[Order]:
+        """Orders in one of ``statuses`` waiting for a pharmacist's verification, oldest
+        first."""
         query = (
             select(Order)
-            .where(Order.needs_verification.is_(True), Order.status != "stopped")
+            .where(Order.needs_verification.is_(True), Order.status.in_(statuses))
             .order_by(Order.updated_at)
         )
+        return self._session.execute(query).scalars().all()
+
+    def list_still_running(
+        self, statuses: Sequence[str], *, patient_id: int | None = None
+    ) -> Sequence[Order]:
+        """Orders in one of ``statuses`` (of one patient, if given) whose latest segment still
+        runs (rate above zero), oldest first; one query."""
+        latest = (
+            select(func.max(AdministrationSegment.seq))
+            .where(AdministrationSegment.order_id == Order.id)
+            .correlate(Order)
+            .scalar_subquery()
+        )
+        query = (
+            select(Order)
+            .join(AdministrationSegment, AdministrationSegment.order_id == Order.id)
+            .where(
+                Order.status.in_(statuses),
+                AdministrationSegment.seq == latest,
+                AdministrationSegment.rate_mg_per_h > 0,
+            )
+            .order_by(Order.id)
+        )
+        if patient_id is not None:
+            query = query.where(Order.patient_id == patient_id)
         return self._session.execute(query).scalars().all()
 
     def list_for_patient(self, patient_id: int) -> Sequence[Order]:
@@ -253,6 +291,14 @@ class BagRepository(Repository[Bag]):
         """An order's bags, oldest first."""
         query = select(Bag).where(Bag.order_id == order_id).order_by(Bag.id)
         return self._session.execute(query).scalars().all()
+
+    def list_ids_for_orders(self, order_ids: Iterable[int]) -> list[int]:
+        """The ids of these orders' bags (one query)."""
+        wanted = list(set(order_ids))
+        if not wanted:
+            return []
+        query = select(Bag.id).where(Bag.order_id.in_(wanted))
+        return [int(i) for i in self._session.execute(query).scalars()]
 
     def list_by_status(self, statuses: Sequence[str]) -> Sequence[Bag]:
         """Bags in any of these states, oldest first."""
@@ -292,6 +338,21 @@ class RecommendationRepository(Repository[Recommendation]):
     row_type = Recommendation
     label = "recommendation"
 
+    def find_latest_times(self, order_ids: Iterable[int], kind: str) -> dict[int, datetime]:
+        """When the latest recommendation of ``kind`` was stored for each of these orders (one
+        query); orders without one are left out."""
+        wanted = list(set(order_ids))
+        if not wanted:
+            return {}
+        query = (
+            select(Recommendation.order_id, func.max(Recommendation.created_at))
+            .where(Recommendation.order_id.in_(wanted), Recommendation.kind == kind)
+            .group_by(Recommendation.order_id)
+        )
+        # max() of a UTCDateTime column keeps its type: the times come back aware, in UTC
+        rows = self._session.execute(query)
+        return {int(order_id): at for order_id, at in rows if order_id is not None}
+
     def list_for_patient(self, patient_id: int) -> Sequence[Recommendation]:
         """A patient's recommendations, newest first."""
         query = (
@@ -300,3 +361,66 @@ class RecommendationRepository(Repository[Recommendation]):
             .order_by(Recommendation.id.desc())
         )
         return self._session.execute(query).scalars().all()
+
+
+class BagCheckRepository(Repository[BagCheck]):
+    """Second-check attempts of bags."""
+
+    row_type = BagCheck
+    label = "bag check"
+
+    def list_for_bag(self, bag_id: int) -> Sequence[BagCheck]:
+        """A bag's check attempts, oldest first."""
+        query = select(BagCheck).where(BagCheck.bag_id == bag_id).order_by(BagCheck.id)
+        return self._session.execute(query).scalars().all()
+
+
+class LoadingDoseRepository(Repository[LoadingDose]):
+    """Loading doses."""
+
+    row_type = LoadingDose
+    label = "loading dose"
+
+    def find_for_order(self, order_id: int) -> LoadingDose | None:
+        """The order's loading dose, or None."""
+        query = select(LoadingDose).where(LoadingDose.order_id == order_id)
+        return self._session.execute(query).scalar_one_or_none()
+
+    def list_for_orders(self, order_ids: Iterable[int]) -> Sequence[LoadingDose]:
+        """The loading doses of these orders (one query)."""
+        wanted = list(set(order_ids))
+        if not wanted:
+            return []
+        query = select(LoadingDose).where(LoadingDose.order_id.in_(wanted))
+        return self._session.execute(query.order_by(LoadingDose.given_at)).scalars().all()
+
+
+class AlertRepository(Repository[Alert]):
+    """Alerts for the pharmacy lead."""
+
+    row_type = Alert
+    label = "alert"
+
+    def list_ids_for_orders(self, order_ids: Iterable[int]) -> list[int]:
+        """The ids of the alerts about these orders (one query)."""
+        wanted = list(set(order_ids))
+        if not wanted:
+            return []
+        query = select(Alert.id).where(Alert.order_id.in_(wanted))
+        return [int(i) for i in self._session.execute(query).scalars()]
+
+    def list_open(self) -> Sequence[Alert]:
+        """Unresolved alerts, oldest first."""
+        query = select(Alert).where(Alert.resolved_at.is_(None)).order_by(Alert.id)
+        return self._session.execute(query).scalars().all()
+
+    def list_for(
+        self, kind: str, user_id: int, *, order_id: int | None = None, bag_id: int | None = None
+    ) -> Sequence[Alert]:
+        """Alerts of one kind about one person and one order or bag, oldest first."""
+        query = select(Alert).where(Alert.kind == kind, Alert.user_id == user_id)
+        if order_id is not None:
+            query = query.where(Alert.order_id == order_id)
+        if bag_id is not None:
+            query = query.where(Alert.bag_id == bag_id)
+        return self._session.execute(query.order_by(Alert.id)).scalars().all()

@@ -31,11 +31,14 @@ from anakinra_iv.records.types import UTCDateTime
 
 __all__ = [
     "AdministrationSegment",
+    "Alert",
     "AuditEvent",
     "AuditHead",
     "Bag",
+    "BagCheck",
     "Base",
     "IdempotencyKey",
+    "LoadingDose",
     "LoginThrottle",
     "Observation",
     "Order",
@@ -114,6 +117,8 @@ class Patient(Base):
     sex: Mapped[str] = mapped_column(String(16))
     height_cm: Mapped[float | None] = mapped_column(Float)
     renal_replacement: Mapped[str] = mapped_column(String(32), default="none")
+    ward: Mapped[str | None] = mapped_column(String(64))
+    bed: Mapped[str | None] = mapped_column(String(32))
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime]
 
@@ -167,6 +172,12 @@ class Order(Base):
     """The patient's id while the order is open, NULL once it is closed: at most one open
     order per patient, by the unique index below (kept by the workflow from the order's
     status)."""
+    renal_decision: Mapped[str | None] = mapped_column(String(16))
+    renal_reason: Mapped[str | None] = mapped_column(Text)
+    dose_changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    status_reason: Mapped[str | None] = mapped_column(Text)
+    status_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    status_at: Mapped[datetime | None]
 
     __table_args__ = (Index("uq_orders_open_patient_id", "open_patient_id", unique=True),)
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
@@ -210,8 +221,57 @@ class Bag(Base):
     beyond_use: Mapped[datetime]
     recipe: Mapped[dict[str, Any]]
     version: Mapped[int] = mapped_column(Integer, nullable=False)
+    syringes: Mapped[list[Any] | None] = mapped_column(JSON)
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+
+class BagCheck(Base):
+    """One second-check attempt: what the checker read off the bag and whether it matched."""
+
+    __tablename__ = "bag_checks"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    bag_id: Mapped[int] = mapped_column(ForeignKey("bags.id"), index=True)
+    checker_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    entered_drug_amount_mg: Mapped[float | None] = mapped_column(Float)
+    entered_final_volume_ml: Mapped[float | None] = mapped_column(Float)
+    entered_lots: Mapped[list[Any]]
+    outcome: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime]
+
+
+class LoadingDose(Base):
+    """The loading dose given by IV push before the infusion: when, how much, which syringe lot,
+    by whom. At most one per order."""
+
+    __tablename__ = "loading_doses"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), unique=True)
+    dose_mg: Mapped[float] = mapped_column(Float)
+    given_at: Mapped[datetime]
+    syringe_lot: Mapped[str] = mapped_column(String(100))
+    given_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[datetime]
+
+
+class Alert(Base):
+    """A flag raised for the pharmacy lead (e.g. an order locked after repeated mismatching
+    blind verifications), open until resolved."""
+
+    __tablename__ = "alerts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32), index=True)
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"))
+    bag_id: Mapped[int | None] = mapped_column(ForeignKey("bags.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    message: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    resolved_at: Mapped[datetime | None]
+    resolution: Mapped[str | None] = mapped_column(Text)
 
 
 class AdministrationSegment(Base):

@@ -23,12 +23,16 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from anakinra_iv.errors import ConflictError
 from anakinra_iv.records.audit import AUDIT_KEYS_INFO, AuditLog
+from anakinra_iv.records.audit_search import AuditSearch
 from anakinra_iv.records.conflicts import describe_database_conflict
 from anakinra_iv.records.idempotency import IdempotencyRepository
 from anakinra_iv.records.keys import AuditKeys
 from anakinra_iv.records.repository import (
+    AlertRepository,
     ApprovalRepository,
+    BagCheckRepository,
     BagRepository,
+    LoadingDoseRepository,
     ObservationRepository,
     OrderRepository,
     PatientRepository,
@@ -57,9 +61,13 @@ class UnitOfWork(abc.ABC):
     bags: BagRepository
     segments: SegmentRepository
     recommendations: RecommendationRepository
+    bag_checks: BagCheckRepository
+    loading_doses: LoadingDoseRepository
+    alerts: AlertRepository
     audit: AuditLog
     throttles: LoginThrottleRepository
     idempotency: IdempotencyRepository
+    audit_search: AuditSearch
 
     def __enter__(self) -> Self:
         return self
@@ -119,9 +127,13 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
         self.bags = BagRepository(session)
         self.segments = SegmentRepository(session)
         self.recommendations = RecommendationRepository(session)
+        self.bag_checks = BagCheckRepository(session)
+        self.loading_doses = LoadingDoseRepository(session)
+        self.alerts = AlertRepository(session)
         self.audit = AuditLog(session)
         self.throttles = LoginThrottleRepository(session)
         self.idempotency = IdempotencyRepository(session)
+        self.audit_search = AuditSearch(session)
         return super().__enter__()
 
     def __exit__(

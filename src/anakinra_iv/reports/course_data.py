@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from anakinra_iv.assessment import ScoreResult
 
@@ -13,6 +14,7 @@ __all__ = [
     "LabSeries",
     "PkBand",
     "ReportBag",
+    "ReportLoadingDose",
     "ReportOrder",
     "ReportOverride",
     "ReportRecommendation",
@@ -59,6 +61,18 @@ class ReportOrder:
     status: str
     limit_status: str
     override_reason: str | None
+    status_reason: str | None = None
+
+
+@dataclass(frozen=True)
+class ReportLoadingDose:
+    """A loading dose given by IV push."""
+
+    order_id: str
+    given_at: datetime
+    dose_mg: float
+    syringe_lot: str
+    given_by: str
 
 
 @dataclass(frozen=True)
@@ -145,3 +159,11 @@ class CourseReportData:
     overrides: tuple[ReportOverride, ...] = ()
     scores: tuple[ReportScore, ...] = ()
     pk: PkBand | None = None
+    zone: str = "UTC"
+    loading_doses: tuple[ReportLoadingDose, ...] = ()
+    withheld: int = 0
+
+    @property
+    def tz(self) -> ZoneInfo:
+        """The zone the report's times are shown in."""
+        return ZoneInfo(self.zone)

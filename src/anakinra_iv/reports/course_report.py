@@ -6,14 +6,17 @@ reasons, bags with lots and beyond-use times, and the scores over time
 
 from __future__ import annotations
 
+import math
 from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import numpy as np
 
 from anakinra_iv.pk import simulate_population
 from anakinra_iv.reports.course_data import CourseReportData, PkBand, ReportSegment
 from anakinra_iv.reports.course_scores import create_scores_section
+from anakinra_iv.reports.display import show_date, show_quantity, show_time
 from anakinra_iv.reports.document import Block, Cell, Document, Figure, Paragraph, Section, Table
 from anakinra_iv.reports.plots import plot_course_timeline, plot_pk_band
 from anakinra_iv.reports.protocol_documents import OFF_LABEL
@@ -27,28 +30,59 @@ __all__ = [
 ]
 
 
-def _when(moment: datetime | None) -> str:
-    return "-" if moment is None else moment.strftime("%Y-%m-%d %H:%M %Z").strip()
+_STEP_H = 0.05
+"""Finest time step of the predicted band (h)."""
+_POINTS = 200
+"""Most time steps of the predicted band."""
 
 
-def get_regimen_text(segments: tuple[ReportSegment, ...], start: datetime, until: datetime) -> str:
-    """The infused segments as regimen text for :func:`anakinra_iv.pk.parse_regimen`.
+def _when(moment: datetime | None, zone: ZoneInfo | None = None) -> str:
+    return "-" if moment is None else show_time(moment, zone or ZoneInfo("UTC"))
+
+
+def get_regimen_text(
+    segments: tuple[ReportSegment, ...],
+    start: datetime,
+    until: datetime,
+    boluses: tuple[tuple[datetime, float], ...] = (),
+) -> str:
+    """The infused segments (and IV push doses: ``(time, mg)``) as regimen text for
+    :func:`anakinra_iv.pk.parse_regimen`.
 
     >>> from datetime import UTC
     >>> t0 = datetime(2026, 1, 5, 8, tzinfo=UTC)
     >>> seg = ReportSegment("1", "start", t0, t0 + timedelta(hours=6), 50, 8.3, "1", None)
     >>> get_regimen_text((seg,), t0, t0 + timedelta(hours=12))
     '50 mg/h civ for 6 h at 0 h'
+    >>> short = ReportSegment("1", "start", t0, None, 50, 8.3, "1", None)
+    >>> get_regimen_text((short,), t0, t0 + timedelta(seconds=1))
+    '50 mg/h civ for 0.000277777778 h at 0 h'
     """
-    parts = []
+    parts = [
+        f"{_plain(mg)} mg iv bolus at {_plain((at - start).total_seconds() / 3600)} h"
+        for at, mg in boluses
+        if start <= at <= until
+    ]
     for segment in segments:
         end = segment.ended_at or until
         hours = (end - segment.started_at).total_seconds() / 3600
         if segment.rate_mg_per_h <= 0 or hours <= 0:
             continue
         offset = (segment.started_at - start).total_seconds() / 3600
-        parts.append(f"{segment.rate_mg_per_h:g} mg/h civ for {hours:g} h at {offset:g} h")
+        parts.append(
+            f"{_plain(segment.rate_mg_per_h)} mg/h civ for {_plain(hours)} h at {_plain(offset)} h"
+        )
     return "; ".join(parts)
+
+
+def _plain(number: float) -> str:
+    """A number the regimen grammar reads: positional, never in exponent notation.
+
+    >>> _plain(8.669e-06), _plain(50.0), _plain(12.5)
+    ('0.000008669', '50', '12.5')
+    """
+    text = f"{number:.12f}".rstrip("0").rstrip(".")
+    return text if text not in ("", "-0") else "0"
 
 
 def calculate_pk_band(
@@ -60,15 +94,19 @@ def calculate_pk_band(
     rng: np.random.Generator,
     n_subjects: int = 200,
     model: str = "anakinra-adult",
+    boluses: tuple[tuple[datetime, float], ...] = (),
 ) -> PkBand | None:
-    """The population-predicted concentration band for the infused segments (None if none)."""
+    """The population-predicted concentration band for the infused segments and the IV push
+    doses given (``(time, mg)``, e.g. the loading dose); None without an infusion."""
     if not segments:
         return None
-    start = segments[0].started_at
-    text = get_regimen_text(segments, start, until)
+    start = min([segments[0].started_at, *(at for at, _ in boluses)])
+    text = get_regimen_text(segments, start, until, boluses)
     hours = (until - start).total_seconds() / 3600
     if not text or hours <= 0:
         return None
+    # a whole number of steps, no finer than _STEP_H and no more than _POINTS of them
+    steps = min(_POINTS, max(1, math.ceil(hours / _STEP_H)))
     result = simulate_population(
         text,
         n_subjects=n_subjects,
@@ -77,7 +115,7 @@ def calculate_pk_band(
         weight=weight,
         crcl=crcl,
         hours=hours,
-        step=max(hours / 200, 0.05),
+        step=hours / steps,
     )
     times = tuple(start + timedelta(hours=float(t)) for t in result.times)
     return PkBand(
@@ -91,17 +129,18 @@ def calculate_pk_band(
 
 
 def _orders_section(data: CourseReportData) -> Section:
+    z = data.tz
     rows = tuple(
         (
             Cell(o.id),
             Cell(o.protocol),
-            Cell(_when(o.created_at)),
+            Cell(_when(o.created_at, z)),
             Cell(o.prescriber),
             Cell("-" if o.step is None else str(o.step)),
-            Cell(f"{o.daily_dose_mg_per_day:,.0f} mg/day"),
-            Cell(f"{o.rate_mg_per_h:g} mg/h"),
-            Cell(o.status),
-            Cell(o.limit_status),
+            Cell(show_quantity(o.daily_dose_mg_per_day, "mg/day")),
+            Cell(show_quantity(o.rate_mg_per_h, "mg/h")),
+            Cell(o.status.replace("_", " ") + (f": {o.status_reason}" if o.status_reason else "")),
+            Cell(o.limit_status.replace("_", " ")),
         )
         for o in data.orders
     )
@@ -129,7 +168,7 @@ def _orders_section(data: CourseReportData) -> Section:
                 ("when", "order", "dose ordered", "limits", "reason"),
                 tuple(
                     (
-                        Cell(_when(o.at)),
+                        Cell(_when(o.at, z)),
                         Cell(o.order_id),
                         Cell(o.dose),
                         Cell(o.limit_status),
@@ -141,22 +180,41 @@ def _orders_section(data: CourseReportData) -> Section:
         )
     else:
         blocks.append(Paragraph("No soft-limit override was recorded."))
+    if data.withheld:
+        blocks.append(
+            Paragraph(
+                f"{data.withheld} order(s) awaiting your blind verification are not shown in "
+                "this copy.",
+                style="warning",
+            )
+        )
     return Section("Orders and overrides", tuple(blocks))
 
 
 def _administration_section(data: CourseReportData) -> Section:
+    z = data.tz
     segments = tuple(
         (
             Cell(s.order_id),
-            Cell(s.event),
-            Cell(_when(s.started_at)),
-            Cell(_when(s.ended_at)),
-            Cell(f"{s.rate_mg_per_h:g} mg/h"),
-            Cell(f"{s.rate_ml_per_h:.1f} mL/h"),
+            Cell(s.event.replace("_", " ")),
+            Cell(_when(s.started_at, z)),
+            Cell(_when(s.ended_at, z)),
+            Cell(show_quantity(s.rate_mg_per_h, "mg/h")),
+            Cell(show_quantity(s.rate_ml_per_h, "mL/h")),
             Cell(s.bag_id or "-"),
             Cell(s.reason or "-"),
         )
         for s in data.segments
+    )
+    loading = tuple(
+        (
+            Cell(d.order_id),
+            Cell(_when(d.given_at, z)),
+            Cell(show_quantity(d.dose_mg, "mg")),
+            Cell(d.syringe_lot),
+            Cell(d.given_by),
+        )
+        for d in data.loading_doses
     )
     bags = tuple(
         (
@@ -165,18 +223,26 @@ def _administration_section(data: CourseReportData) -> Section:
             Cell(b.status),
             Cell(", ".join(b.syringe_lots)),
             Cell(
-                f"{b.drug_amount_mg:g} mg in {b.final_volume_ml:g} mL "
-                f"({b.concentration_mg_per_ml:g} mg/mL)"
+                f"{show_quantity(b.drug_amount_mg, 'mg')} in "
+                f"{show_quantity(b.final_volume_ml, 'mL')} "
+                f"({show_quantity(b.concentration_mg_per_ml, 'mg/mL')})"
             ),
-            Cell(f"{_when(b.prepared_at)} by {b.prepared_by}"),
-            Cell(b.checked_by or "-"),
-            Cell(_when(b.beyond_use)),
+            Cell(f"{_when(b.prepared_at, z)} by {b.prepared_by}"),
+            Cell(b.checked_by or "not checked"),
+            Cell(_when(b.beyond_use, z)),
         )
         for b in data.bags
     )
     return Section(
         "Administration and bags",
         (
+            Table(
+                "Loading dose (IV push)",
+                ("order", "given", "dose", "syringe lot", "given by"),
+                loading,
+            )
+            if loading
+            else Paragraph("No loading dose was recorded."),
             Table(
                 "Constant-rate segments (every start, rate change, pause, bag change and stop)",
                 ("order", "event", "from", "to", "dose rate", "pump rate", "bag", "reason"),
@@ -214,7 +280,7 @@ def _recommendations_section(data: CourseReportData) -> Section:
                 "to; reviews: the next order, dose change, stop or pause before the next review)",
                 ("when", "kind", "recommended", "done"),
                 tuple(
-                    (Cell(_when(r.at)), Cell(r.kind), Cell(r.shown), Cell(r.done))
+                    (Cell(_when(r.at, data.tz)), Cell(r.kind), Cell(r.shown), Cell(r.done))
                     for r in data.recommendations
                 ),
             ),
@@ -228,15 +294,16 @@ def create_course_report(data: CourseReportData) -> Document:
         "Patient",
         (
             Paragraph(
-                f"{data.patient_name}, MRN {data.mrn}, born {data.birth_date.isoformat()}, "
-                f"{data.sex}. Report generated {_when(data.generated_at)}."
+                f"{data.patient_name}, MRN {data.mrn}, born {show_date(data.birth_date)}, "
+                f"{data.sex}. Report generated {_when(data.generated_at, data.tz)}; times in "
+                f"{data.zone}."
             ),
             Paragraph(OFF_LABEL, style="warning"),
         ),
     )
     figures: list[Block] = [
         Figure(
-            plot_course_timeline(data),
+            plot_course_timeline(data, zone=data.tz),
             "Dose rate (mg/h; hatched: interruptions; dotted: bag changes) above ferritin, CRP, "
             "fibrinogen, platelets, AST and temperature, on one time axis.",
         )
@@ -244,7 +311,7 @@ def create_course_report(data: CourseReportData) -> Document:
     if data.pk is not None:
         figures.append(
             Figure(
-                plot_pk_band(data.pk, data.segments),
+                plot_pk_band(data.pk, data.segments, zone=data.tz),
                 "Predicted plasma concentration for the infused doses: population median and "
                 "5th-95th percentile band.",
             )
@@ -273,6 +340,9 @@ def create_course_report(data: CourseReportData) -> Document:
         sections,
         (),
         OFF_LABEL,
+        running_header=(
+            f"{data.patient_name} - MRN {data.mrn} - born {show_date(data.birth_date)}"
+        ),
     )
 
 

@@ -19,10 +19,12 @@ Examples
 from __future__ import annotations
 
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from anakinra_iv.assessment import ScoreResult, get_score_definition
 from anakinra_iv.assessment.criteria import parse_condition
 from anakinra_iv.reports.course_data import CourseReportData, ReportScore
+from anakinra_iv.reports.display import show_time
 from anakinra_iv.reports.document import Block, Cell, Figure, Paragraph, Section, Table
 from anakinra_iv.reports.plots import plot_score_over_time
 
@@ -89,17 +91,24 @@ def show_conclusion(result: ScoreResult) -> str:
     return "not met" if result.conclusive else "not established"
 
 
-def _when(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M")
+def _when(moment: datetime, zone: ZoneInfo | None = None) -> str:
+    return show_time(moment, zone or ZoneInfo("UTC"))
 
 
-def _row(score: ReportScore) -> tuple[Cell, ...]:
+def _row(score: ReportScore, zone: ZoneInfo) -> tuple[Cell, ...]:
     used = Cell("; ".join(score.values_used) or "-")
     if score.result is None:
-        return (Cell(_when(score.at)), Cell("-"), Cell("-"), Cell("-"), Cell(score.problem), used)
+        return (
+            Cell(_when(score.at, zone)),
+            Cell("-"),
+            Cell("-"),
+            Cell("-"),
+            Cell(score.problem),
+            used,
+        )
     r = score.result
     return (
-        Cell(_when(score.at)),
+        Cell(_when(score.at, zone)),
         Cell(show_result(r)),
         Cell(show_conclusion(r)),
         Cell("yes" if r.conclusive else "no"),
@@ -108,13 +117,13 @@ def _row(score: ReportScore) -> tuple[Cell, ...]:
     )
 
 
-def _table(name: str, rows: list[ReportScore]) -> Table:
+def _table(name: str, rows: list[ReportScore], zone: ZoneInfo) -> Table:
     definition = get_score_definition(name)
     cut_off = f"; cut-off {definition.cut_off}" if definition.cut_off else ""
     return Table(
         f"{definition.title} (source {definition.source}{cut_off})",
         ("when", "result", "criterion", "conclusive", "missing (not scored)", "values used"),
-        tuple(_row(s) for s in rows),
+        tuple(_row(s, zone) for s in rows),
     )
 
 
@@ -132,7 +141,10 @@ def create_scores_section(data: CourseReportData) -> Section:
         blocks.append(
             Figure(
                 plot_score_over_time(
-                    plotted, cut_off, f"cut-off {definition.cut_off} ({definition.source})"
+                    plotted,
+                    cut_off,
+                    f"cut-off {definition.cut_off} ({definition.source})",
+                    zone=data.tz,
                 ),
                 f"{definition.title}: points from the stored values (filled: conclusive; open: "
                 "missing items could cross the cut-off), bar up to the most the missing items "
@@ -141,5 +153,5 @@ def create_scores_section(data: CourseReportData) -> Section:
             )
         )
     for name in names:
-        blocks.append(_table(name, [s for s in data.scores if s.name == name]))
+        blocks.append(_table(name, [s for s in data.scores if s.name == name], data.tz))
     return Section("Scores over time", tuple(blocks), new_page=True)

@@ -116,6 +116,8 @@ class Document:
     sections: tuple[Section, ...]
     footnotes: tuple[Footnote, ...]
     footer: str = ""
+    running_header: str = ""
+    """Printed at the top of every page (a patient's name, MRN and date of birth)."""
 
 
 def get_citation(source: str) -> str:

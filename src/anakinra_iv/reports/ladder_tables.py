@@ -21,8 +21,9 @@ from anakinra_iv.dosing import DosePlan, calculate_dose_plan, create_patient
 from anakinra_iv.errors import OverrideRequired
 from anakinra_iv.protocol import ContinuousRegimen, Protocol, Value
 from anakinra_iv.reports._values import cite, get_value_map, show_value, value_cell
+from anakinra_iv.reports.display import show_amount
 from anakinra_iv.reports.document import Cell, FootnoteBook, Paragraph, Section, Table
-from anakinra_iv.units import Quantity, format_quantity, magnitude_in
+from anakinra_iv.units import Quantity, magnitude_in
 
 __all__ = [
     "LadderRow",
@@ -152,14 +153,14 @@ def create_compounding_sections(protocol: Protocol, book: FootnoteBook) -> list[
             rows.append(
                 (
                     Cell(row.label + (" (reason)" if row.needs_reason else "")),
-                    Cell(format_quantity(row.plan.daily_dose, "mg/day"), step_notes),
-                    Cell(format_quantity(b.dose, "mg"), derived[:1]),
+                    Cell(show_amount(row.plan.daily_dose, "mg/day"), step_notes),
+                    Cell(show_amount(b.dose, "mg"), derived[:1]),
                     Cell(str(b.syringes), derived[2:3]),
                     Cell(f"{magnitude_in(b.drug_volume, 'mL'):.2f} mL", derived[1:2]),
-                    Cell(format_quantity(b.waste, "mg")),
+                    Cell(show_amount(b.waste, "mg")),
                     Cell(f"{magnitude_in(b.volume_to_remove, 'mL'):.2f} mL"),
-                    Cell(format_quantity(b.final_volume, "mL")),
-                    Cell(format_quantity(b.concentration, "mg/mL", 3)),
+                    Cell(show_amount(b.final_volume, "mL")),
+                    Cell(show_amount(b.concentration, "mg/mL")),
                     Cell(b.rate_ml_per_h_display),
                     Cell(f"{bud_hours:g} h after preparation", derived[3:]),
                 )
@@ -212,18 +213,18 @@ def create_nursing_sections(protocol: Protocol, book: FootnoteBook) -> list[Sect
         for row in calculate_ladder_rows(protocol, weight.quantity):
             b = row.bag
             every = (
-                format_quantity(row.plan.intermittent.interval, "h")
+                show_amount(row.plan.intermittent.interval, "h")
                 if row.plan.intermittent
-                else format_quantity(b.hang_time, "h")
+                else show_amount(b.hang_time, "h")
             )
             rows.append(
                 (
                     Cell(row.label, _step_notes(protocol, row, book, paths)),
-                    Cell(format_quantity(b.rate_mg_per_h, "mg/h", 2)),
-                    Cell(format_quantity(b.concentration, "mg/mL", 3)),
+                    Cell(show_amount(b.rate_mg_per_h, "mg/h")),
+                    Cell(show_amount(b.concentration, "mg/mL")),
                     Cell(b.rate_ml_per_h_display),
-                    Cell(format_quantity(b.final_volume, "mL")),
-                    Cell(format_quantity(b.hang_time, "h"), (hang,)),
+                    Cell(show_amount(b.final_volume, "mL")),
+                    Cell(show_amount(b.hang_time, "h"), (hang,)),
                     Cell(f"every {every}"),
                     Cell(f"{b.bags_per_24h:g}"),
                 )
@@ -267,7 +268,7 @@ def _pump_entry_section(protocol: Protocol, book: FootnoteBook, paths: dict[int,
         unit = entry.dosing_unit
 
         def shown(q: Quantity | None, unit: str = unit) -> str:
-            return "-" if q is None else format_quantity(q, unit, 3)
+            return "-" if q is None else show_amount(q, unit)
 
         rows.append(
             (
@@ -277,9 +278,9 @@ def _pump_entry_section(protocol: Protocol, book: FootnoteBook, paths: dict[int,
                 Cell(shown(entry.soft_max), notes[:1]),
                 Cell(shown(entry.hard_min)),
                 Cell(shown(entry.hard_max), notes[1:2]),
-                Cell(format_quantity(entry.absolute_hard_max, "mg/h", 2), notes[2:]),
+                Cell(show_amount(entry.absolute_hard_max, "mg/h"), notes[2:]),
                 Cell(
-                    format_quantity(entry.max_rate_ml_per_h, "mL/h"),
+                    show_amount(entry.max_rate_ml_per_h, "mL/h"),
                     (cite(book, paths, protocol.pump.max_rate_ml_per_h),),
                 ),
             )

@@ -1,10 +1,11 @@
 """Protocol documents generated from a protocol file: the prescriber order set, the pharmacy
 compounding sheet and the nursing administration guide.
 
-Each document opens with a front page listing the protocol's site-decision values (no published
-value exists; the institution approves each one), and every printed value carries a footnote with
-its status and source. The numbers come from the clinical core, so the paper cannot disagree with
-the software.
+Each document opens with its clinical content, after a short boxed statement of its approval
+state; the table of the protocol's site-decision values (no published value exists; the
+institution approves each one) is its appendix. Every printed value carries a footnote with its
+status and source. The numbers come from the clinical core, so the paper cannot disagree with the
+software.
 
 Examples
 --------
@@ -12,8 +13,8 @@ Examples
 >>> documents = create_protocol_documents(get_protocol("adult-mas-civ"))
 >>> [d.slug for d in documents]
 ['order-set', 'compounding-sheet', 'nursing-guide']
->>> documents[0].sections[0].title
-'Front page: values awaiting institutional approval'
+>>> [documents[0].sections[i].title for i in (0, 1, -1)]
+['Patient and indication', 'Dose', 'Appendix: values awaiting institutional approval']
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from pathlib import Path
 from anakinra_iv.compounding import get_pump_entry
 from anakinra_iv.protocol import ContinuousRegimen, Protocol, Value
 from anakinra_iv.reports._values import cite, get_value_map, show_value, value_cell
+from anakinra_iv.reports.display import show_amount
 from anakinra_iv.reports.document import (
     Block,
     Cell,
@@ -39,10 +41,10 @@ from anakinra_iv.reports.ladder_tables import (
     get_example_weights,
 )
 from anakinra_iv.reports.render import render_html, write_pdf
-from anakinra_iv.units import format_quantity
 
 __all__ = [
     "OFF_LABEL",
+    "create_approval_notice",
     "create_front_page",
     "create_order_set",
     "create_protocol_documents",
@@ -55,8 +57,35 @@ OFF_LABEL = (
 )
 
 
+def create_approval_notice(protocol: Protocol, approval: str | None = None) -> tuple[Block, ...]:
+    """The boxed statement a document opens with: off-label use, and whether the protocol's
+    site-decision values are approved (they are listed in the appendix)."""
+    count = protocol.count_site_decisions()
+    blocks: list[Block] = [Paragraph(OFF_LABEL, style="warning")]
+    if protocol.historical:
+        blocks.append(
+            Paragraph("Historical comparator regimen: not a treatment protocol.", style="warning")
+        )
+    if approval:
+        blocks.append(
+            Paragraph(
+                f"Approval on record: {approval}. The {count} site-decision values are listed "
+                "in the appendix."
+            )
+        )
+    else:
+        blocks.append(
+            Paragraph(
+                f"NOT APPROVED: {count} values have no published value and no recorded approval "
+                "(appendix); the institution must review and approve each one before use.",
+                style="warning",
+            )
+        )
+    return tuple(blocks)
+
+
 def create_front_page(protocol: Protocol, approval: str | None = None) -> Section:
-    """The front page: what the protocol is, and every site-decision value awaiting approval.
+    """The appendix of site-decision values: every value awaiting approval, with its source.
 
     ``approval`` describes a recorded approval (who, when); without it the values are listed as
     not approved.
@@ -95,7 +124,7 @@ def create_front_page(protocol: Protocol, approval: str | None = None) -> Sectio
             tuple(rows),
         )
     )
-    return Section("Front page: values awaiting institutional approval", tuple(blocks))
+    return Section("Appendix: values awaiting institutional approval", tuple(blocks), new_page=True)
 
 
 def create_order_set(protocol: Protocol, approval: str | None = None) -> Document:
@@ -104,10 +133,10 @@ def create_order_set(protocol: Protocol, approval: str | None = None) -> Documen
     paths = get_value_map(protocol)
     population = protocol.population
     sections = [
-        create_front_page(protocol, approval),
         Section(
             "Patient and indication",
             (
+                *create_approval_notice(protocol, approval),
                 Paragraph(population.description, (cite(book, paths, population.provenance),)),
                 Table(
                     "Population",
@@ -122,10 +151,10 @@ def create_order_set(protocol: Protocol, approval: str | None = None) -> Documen
                 Paragraph("[ ] Weight measured today: ______ kg (date/time ________)"),
                 Paragraph("[ ] Serum creatinine: ______ (date/time ________)"),
             ),
-            new_page=True,
         ),
         _dose_section(protocol, book, paths),
         _rules_section(protocol, book, paths),
+        create_front_page(protocol, approval),
     ]
     return Document(
         "order-set",
@@ -159,7 +188,7 @@ def _dose_section(protocol: Protocol, book: FootnoteBook, paths: dict[int, str])
                 (
                     Cell(f"[ ] {step}"),
                     value_cell(book, paths, value),
-                    Cell(format_quantity(rate, "mg/kg/h" if per_kg else "mg/h", 3)),
+                    Cell(show_amount(rate, "mg/kg/h" if per_kg else "mg/h")),
                 )
             )
         blocks.append(
@@ -195,7 +224,7 @@ def _dose_section(protocol: Protocol, book: FootnoteBook, paths: dict[int, str])
                         value_cell(book, paths, regimen.infusion_duration),
                         value_cell(book, paths, regimen.max_per_dose),
                         Cell(
-                            f"{show_value(weight)}: {format_quantity(row.bag.dose, 'mg')}",
+                            f"{show_value(weight)}: {show_amount(row.bag.dose, 'mg')}",
                             (
                                 book.cite(
                                     f"illustrative weight {show_value(weight)}",
@@ -298,15 +327,15 @@ def _document(
     protocol: Protocol, slug: str, title: str, approval: str | None, kind: str
 ) -> Document:
     book = FootnoteBook()
-    sections = [create_front_page(protocol, approval)]
     body = (
         create_compounding_sections(protocol, book)
         if kind == "pharmacy"
         else create_nursing_sections(protocol, book)
     )
     first, *rest = body
-    sections.append(Section(first.title, first.blocks, new_page=True))
+    sections = [Section(first.title, (*create_approval_notice(protocol, approval), *first.blocks))]
     sections += rest
+    sections.append(create_front_page(protocol, approval))
     subtitle = f"{protocol.title} ({protocol.id} v{protocol.version})"
     return Document(slug, title, subtitle, tuple(sections), book.footnotes, OFF_LABEL)
 

@@ -1,7 +1,10 @@
 """Render a :class:`~anakinra_iv.reports.document.Document` as HTML (jinja2) or PDF (reportlab).
 
 Both renderers print the same sections, tables, figures and footnotes. PDFs are written with
-reportlab's invariant mode, so the same document gives the same bytes.
+reportlab's invariant mode, so the same document gives the same bytes. Every PDF page carries the
+document's running header (for a patient's report: name, MRN and date of birth) and "page N of
+M"; a heading or a table caption never ends a page (it moves to the next one with what it
+introduces). A footnote marker stands apart from the number it follows: ``1,200 mg/day [13]``.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import cm
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
+    CondPageBreak,
     Flowable,
     Image,
     KeepTogether,
@@ -75,6 +79,7 @@ def render_html(document: Document) -> str:
         "sections": sections,
         "footnotes": document.footnotes,
         "footer": document.footer,
+        "running_header": document.running_header,
     }
     return _environment().get_template("document.html").render(document=view)
 
@@ -88,7 +93,16 @@ def _block_view(block: Paragraph | Table | Figure) -> _BlockView:
 
 
 def _refs(notes: tuple[int, ...]) -> str:
-    return "".join(f"<super>{n}</super>" for n in notes)
+    """Footnote markers, set apart from the text they follow: ``' [3] [7]'``.
+
+    >>> _refs((3, 7))
+    ' [3] [7]'
+    """
+    return "".join(f" [{n}]" for n in notes)
+
+
+_KEEP_HEADING = 4 * cm
+"""Space a heading needs below it on a page; with less, it starts the next page."""
 
 
 def _styles() -> dict[str, ParagraphStyle]:
@@ -138,7 +152,9 @@ def _pdf_table(table: Table, styles: dict[str, ParagraphStyle], width: float) ->
         )
     )
     caption = PdfParagraph(escape(table.caption), styles["caption"])
-    return KeepTogether([caption, Spacer(1, 3), pdf_table]) if len(data) < 25 else pdf_table
+    if len(data) < 25:
+        return KeepTogether([caption, Spacer(1, 3), pdf_table])
+    return KeepTogether([CondPageBreak(_KEEP_HEADING), caption, Spacer(1, 3), pdf_table])
 
 
 def _flowables(document: Document, width: float, height: float) -> list[Flowable]:
@@ -151,6 +167,7 @@ def _flowables(document: Document, width: float, height: float) -> list[Flowable
     for section in document.sections:
         if section.new_page:
             story.append(PageBreak())
+        story.append(CondPageBreak(_KEEP_HEADING))
         story.append(PdfParagraph(escape(section.title), styles["heading"]))
         for block in section.blocks:
             if isinstance(block, Table):
@@ -201,20 +218,42 @@ def write_pdf(document: Document, path: Path | str) -> Path:
         author="anakinra-iv",
         invariant=1,
     )
-    footer = document.footer
+    footer, header = document.footer, document.running_header
 
-    def _decorate(canvas: Canvas, doc: SimpleDocTemplate) -> None:
-        canvas.saveState()
-        canvas.setFont("Helvetica", 7)
-        canvas.drawString(margin, margin * 0.6, footer[:180])
-        canvas.drawRightString(
-            pagesize[0] - margin, margin * 0.6 - 9, f"{document.title} - page {doc.page}"
-        )
-        canvas.restoreState()
+    class _NumberedCanvas(Canvas):
+        """A canvas that holds every page until the end, to print "page N of M" on each."""
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self._pages: list[dict[str, Any]] = []
+
+        def showPage(self) -> None:
+            self._pages.append(dict(self.__dict__))
+            self._startPage()  # type: ignore[attr-defined]
+
+        def save(self) -> None:
+            total = len(self._pages)
+            for state in self._pages:
+                self.__dict__.update(state)
+                self._decorate(total)
+                super().showPage()
+            super().save()
+
+        def _decorate(self, total: int) -> None:
+            self.saveState()
+            self.setFont("Helvetica", 7)
+            if header:
+                self.drawString(margin, pagesize[1] - margin * 0.6, header[:160])
+            self.drawString(margin, margin * 0.6, footer[:180])
+            self.drawRightString(
+                pagesize[0] - margin,
+                margin * 0.6 - 9,
+                f"{document.title} - page {self.getPageNumber()} of {total}",
+            )
+            self.restoreState()
 
     template.build(
         _flowables(document, pagesize[0] - 2 * margin, pagesize[1] - 2 * margin - 0.5 * cm),
-        onFirstPage=_decorate,
-        onLaterPages=_decorate,
+        canvasmaker=_NumberedCanvas,
     )
     return target

@@ -26,12 +26,13 @@ __all__ = ["PATIENT_READS", "AccessEventsMiddleware", "note_refusal", "read_cred
 _log = logging.getLogger(__name__)
 
 PATIENT_READS: tuple[re.Pattern[str], ...] = (
-    re.compile(r"^/api/patients/(\d+)(?:/report\.(?:pdf|html))?$"),
-    re.compile(r"^/patients/(\d+)(?:/report\.(?:pdf|html))?$"),
-    re.compile(r"^/fhir/r4/Patient/(\d+)(?:/\$everything)?$"),
+    re.compile(r"^/api/patients/(\d+)$"),
+    re.compile(r"^/patients/(\d+)$"),
+    re.compile(r"^/fhir/r4/Patient/(\d+)$"),
 )
 """Paths that read a patient's record (the figures a page embeds are part of that read and are
-not recorded again); the group is the patient's id."""
+not recorded again); the group is the patient's id. Reports and ``$everything`` are recorded by
+their routes as disclosures (``report.view``, ``fhir.export``), so they are not read twice."""
 _FHIR_READ = re.compile(r"^/fhir/r4/(\w+)/([^/]+)$")
 
 _refusal: ContextVar[dict[str, str] | None] = ContextVar("anakinra_refusal", default=None)

@@ -2,7 +2,9 @@
 
 The first matching row wins, so subclasses come before their parents. A body the schemas refuse
 (malformed JSON, a wrong type, a missing or unknown field) is a 422 naming the field, and an
-unknown path or method under ``/api`` answers in the same shape.
+unknown path or method under ``/api`` answers in the same shape. Outside the machine interfaces
+(``/api``, ``/fhir``, ``/cds-services``) the same errors are styled HTML pages: a page that does
+not exist, a record that does not exist, an action the role may not take.
 
 Database errors are never a 500: a failed unique or foreign-key constraint, a stale version, a
 serialization failure or a deadlock is a race another request won, answered 409 naming the record
@@ -18,7 +20,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from sqlalchemy.exc import DataError, DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm.exc import StaleDataError
@@ -41,9 +43,12 @@ from anakinra_iv.records.conflicts import describe_database_conflict, is_databas
 from anakinra_iv.web.schemas import ErrorPublic
 from anakinra_iv.workflow.auth import AccountLocked, AuthenticationFailed, TooManyRequests
 from anakinra_iv.workflow.services import (
+    CheckLocked,
+    LoadingDoseNotVerified,
     PumpAlertNotAcknowledged,
     PumpProgrammeRefused,
     RateNotVerified,
+    RenalDecisionRequired,
     VerificationMismatch,
 )
 
@@ -53,11 +58,14 @@ __all__ = [
     "JSON_ERROR_RESPONSES",
     "describe_error",
     "install_error_handlers",
+    "is_page_path",
+    "render_error_page",
 ]
 
 ERROR_TABLE: tuple[tuple[type[AnakinraError], int, str], ...] = (
     (AccountLocked, 401, "account_locked"),
     (AuthenticationFailed, 401, "not_authenticated"),
+    (CheckLocked, 403, "check_locked"),
     (PermissionDenied, 403, "permission_denied"),
     (TooManyRequests, 429, "too_many_requests"),
     (UnknownItem, 404, "not_found"),
@@ -65,6 +73,8 @@ ERROR_TABLE: tuple[tuple[type[AnakinraError], int, str], ...] = (
     (InvalidTransition, 409, "invalid_transition"),
     (VerificationMismatch, 422, "verification_mismatch"),
     (RateNotVerified, 422, "rate_not_verified"),
+    (LoadingDoseNotVerified, 422, "loading_dose_not_verified"),
+    (RenalDecisionRequired, 422, "renal_decision_required"),
     (PumpProgrammeRefused, 422, "pump_hard_stop"),
     (PumpAlertNotAcknowledged, 422, "pump_alert_unacknowledged"),
     (DoseLimitExceeded, 422, "dose_limit_exceeded"),
@@ -128,9 +138,55 @@ def describe_error(error: AnakinraError) -> tuple[int, dict[str, Any]]:
     return status, body
 
 
-async def _domain_error(request: Request, error: Exception) -> JSONResponse:
+_MACHINE_PREFIXES = ("/api/", "/fhir/", "/cds-services", "/openapi.json", "/docs", "/redoc")
+_TITLES = {
+    400: "The request could not be read",
+    401: "Please sign in",
+    403: "Not allowed",
+    404: "Not found",
+    405: "Not allowed here",
+    409: "This cannot be done now",
+    422: "Please check what was entered",
+}
+
+
+def is_page_path(path: str) -> bool:
+    """True for the pages people read (errors there are HTML), False for the machine interfaces.
+
+    >>> is_page_path("/orders/7"), is_page_path("/api/orders/7")
+    (True, False)
+    """
+    return not path.startswith(_MACHINE_PREFIXES)
+
+
+def render_error_page(request: Request, status: int, message: str) -> HTMLResponse:
+    """A styled error page with the status, a title and what went wrong."""
+    from anakinra_iv.web.routes._page import INTENDED_USE, templates
+
+    response = templates.TemplateResponse(
+        request,
+        "error.html",
+        {
+            "status": status,
+            "title": _TITLES.get(status, "Something went wrong"),
+            "detail": message,
+            "me": None,
+            "roles": set(),
+            "intended_use": INTENDED_USE,
+        },
+        status_code=status,
+    )
+    return response
+
+
+async def _domain_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, AnakinraError)
     status, body = describe_error(error)
+    if is_page_path(request.url.path):
+        from anakinra_iv.web.routes._page import describe_for_page
+
+        text = "; ".join(message for message, _ in describe_for_page(error))
+        return render_error_page(request, status, text)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     if status == 429 and isinstance(error.limit, int):
         headers = {"Retry-After": str(error.limit)}
@@ -192,9 +248,13 @@ def _problem(detail: dict[str, Any]) -> dict[str, Any]:
     return {"code": "invalid_input", "message": message, "field": field}
 
 
-async def _validation_error(request: Request, error: Exception) -> JSONResponse:
+async def _validation_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, RequestValidationError)
     problems = [_problem(e) for e in error.errors()]
+    if is_page_path(request.url.path):
+        if any(tuple(e["loc"])[:1] == ("path",) for e in error.errors()):
+            return render_error_page(request, 404, f"There is no page at {request.url.path}.")
+        return render_error_page(request, 422, "; ".join(p["message"] for p in problems))
     body: dict[str, Any] = {
         "code": "invalid_input",
         "message": "; ".join(p["message"] for p in problems),
@@ -208,6 +268,14 @@ async def _validation_error(request: Request, error: Exception) -> JSONResponse:
 async def _http_error(request: Request, error: Exception) -> Response:
     """An HTTP error (unknown path, wrong method) as JSON with a code under ``/api``."""
     assert isinstance(error, HTTPException)
+    if is_page_path(request.url.path) and error.status_code in _TITLES:
+        messages = {
+            404: f"There is no page at {request.url.path}.",
+            405: f"{request.method} is not how this page is used.",
+        }
+        return render_error_page(
+            request, error.status_code, messages.get(error.status_code, str(error.detail))
+        )
     if not request.url.path.startswith("/api/"):
         return await http_exception_handler(request, error)
     if error.status_code == 400:

@@ -28,6 +28,7 @@ from anakinra_iv.web.schemas._base import MAX_RECORD_ID
 from anakinra_iv.workflow import queries
 from anakinra_iv.workflow.auth import AuthenticationFailed
 from anakinra_iv.workflow.course import create_course_audit_event, get_patient_course
+from anakinra_iv.workflow.services import record_disclosure
 
 __all__ = ["router"]
 
@@ -73,9 +74,18 @@ def read_everything(
         _require_stored_key(patient_id, f"Patient/{patient_id}")
         course = get_patient_course(services.new_uow(), user.user_id, patient_id)
         bundle = create_course_bundle(course, base_url=_base(request), timestamp=services.now())
+        text = write_bundle_json(bundle)
+        record_disclosure(
+            services.new_uow(),
+            user.user_id,
+            patient_id,
+            "fhir.export",
+            services.now(),
+            detail={"format": "fhir-bundle", "via": "api"},
+        )
     except AnakinraError as error:
         return _failure(error)
-    return Response(write_bundle_json(bundle), media_type=FHIR_JSON)
+    return Response(text, media_type=FHIR_JSON)
 
 
 @router.get("/fhir/r4/{resource_type}/{resource_id}")

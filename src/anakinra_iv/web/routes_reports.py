@@ -3,7 +3,8 @@
 ``GET /api/patients/{id}/report.pdf|html`` (bearer token) and the same under
 ``/patients/{id}/report.pdf|html`` for the signed-in page user (session cookie), behind the
 patient page's "Report" button; ``/patients/{id}/timeline.png|svg`` is the dose-versus-labs
-figure the patient page shows.
+figure the patient page shows. Every report served is recorded in the audit trail
+(``report.view``: who saw which patient's report, in which format).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from anakinra_iv.reports.render import render_html
 from anakinra_iv.web.deps import CurrentUser, PageUser, PathId, ServicesDep
 from anakinra_iv.web.errors import JSON_ERROR_RESPONSES
 from anakinra_iv.workflow.report import REPORT_SEED, get_report_data
+from anakinra_iv.workflow.services import record_disclosure
 
 __all__ = ["REPORT_SEED", "router"]
 
@@ -36,31 +38,47 @@ class PdfResponse(Response):
     media_type = "application/pdf"
 
 
-def _pdf(services: Services, user_id: int, patient_id: int) -> Response:
+def _record(services: Services, user_id: int, patient_id: int, kind: str, via: str) -> None:
+    record_disclosure(
+        services.new_uow(),
+        user_id,
+        patient_id,
+        "report.view",
+        services.now(),
+        detail={"format": kind, "via": via},
+    )
+
+
+def _pdf(services: Services, user_id: int, patient_id: int, via: str) -> Response:
     data = get_report_data(
         services.new_uow(),
         user_id,
         patient_id,
         services.now(),
         np.random.default_rng(REPORT_SEED),
+        zone=services.zone,
     )
     with tempfile.TemporaryDirectory() as folder:
         content = write_course_report(data, Path(folder) / "report.pdf").read_bytes()
+    _record(services, user_id, patient_id, "pdf", via)
     return PdfResponse(
         content,
         headers={"Content-Disposition": f'inline; filename="patient-{patient_id}-report.pdf"'},
     )
 
 
-def _html(services: Services, user_id: int, patient_id: int) -> HTMLResponse:
+def _html(services: Services, user_id: int, patient_id: int, via: str) -> HTMLResponse:
     data = get_report_data(
         services.new_uow(),
         user_id,
         patient_id,
         services.now(),
         np.random.default_rng(REPORT_SEED),
+        zone=services.zone,
     )
-    return HTMLResponse(render_html(create_course_report(data)))
+    page = HTMLResponse(render_html(create_course_report(data)))
+    _record(services, user_id, patient_id, "html", via)
+    return page
 
 
 @router.get(
@@ -70,7 +88,7 @@ def _html(services: Services, user_id: int, patient_id: int) -> HTMLResponse:
 )
 def report_pdf(patient_id: PathId, services: ServicesDep, user: CurrentUser) -> Response:
     """The patient-course report as PDF."""
-    return _pdf(services, user.user_id, patient_id)
+    return _pdf(services, user.user_id, patient_id, "api")
 
 
 @router.get(
@@ -80,19 +98,19 @@ def report_pdf(patient_id: PathId, services: ServicesDep, user: CurrentUser) -> 
 )
 def report_html(patient_id: PathId, services: ServicesDep, user: CurrentUser) -> HTMLResponse:
     """The patient-course report as one HTML page."""
-    return _html(services, user.user_id, patient_id)
+    return _html(services, user.user_id, patient_id, "api")
 
 
 @router.get("/patients/{patient_id}/report.pdf", include_in_schema=False)
 def page_report_pdf(patient_id: PathId, services: ServicesDep, user: PageUser) -> Response:
     """The report as PDF for the signed-in page user."""
-    return _pdf(services, user.user_id, patient_id)
+    return _pdf(services, user.user_id, patient_id, "web")
 
 
 @router.get("/patients/{patient_id}/report.html", include_in_schema=False)
 def page_report_html(patient_id: PathId, services: ServicesDep, user: PageUser) -> HTMLResponse:
     """The report as HTML for the signed-in page user."""
-    return _html(services, user.user_id, patient_id)
+    return _html(services, user.user_id, patient_id, "web")
 
 
 @router.get("/patients/{patient_id}/timeline.{image_format}", include_in_schema=False)
@@ -106,5 +124,8 @@ def timeline_figure(
             field="format",
             value=image_format,
         )
-    data = get_report_data(services.new_uow(), user.user_id, patient_id, services.now(), None)
-    return Response(plot_course_timeline(data, image_format), media_type=_MEDIA[image_format])
+    data = get_report_data(
+        services.new_uow(), user.user_id, patient_id, services.now(), None, zone=services.zone
+    )
+    figure = plot_course_timeline(data, image_format, zone=services.zone)
+    return Response(figure, media_type=_MEDIA[image_format])

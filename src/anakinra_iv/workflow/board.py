@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from anakinra_iv.records.unit_of_work import UnitOfWork
-from anakinra_iv.workflow.lifecycle import OrderStatus
+from anakinra_iv.workflow.blinding import present_order
+from anakinra_iv.workflow.lifecycle import OPEN_STATUSES, OrderStatus
 from anakinra_iv.workflow.queries import read_patient_view
 from anakinra_iv.workflow.review import (
     LabStatus,
@@ -16,7 +17,11 @@ from anakinra_iv.workflow.review import (
     get_order_protocol,
 )
 from anakinra_iv.workflow.roles import Action
-from anakinra_iv.workflow.services._common import build_order_view, load_actor
+from anakinra_iv.workflow.services._common import (
+    build_order_view,
+    load_actor,
+    read_loading_doses,
+)
 from anakinra_iv.workflow.services.pharmacy import BagStatus
 from anakinra_iv.workflow.views import BagView, OrderView, PatientView
 
@@ -58,6 +63,10 @@ def create_board_alerts(
         alerts.append("no checked bag ready to hang")
     if view.status == OrderStatus.PAUSED:
         alerts.append("infusion paused")
+    if view.status == OrderStatus.QUERIED:
+        alerts.append("queried by pharmacy: prescriber to answer")
+    if view.status == OrderStatus.DISCONTINUED and view.is_running_now:
+        alerts.append("order discontinued: stop the infusion")
     if review_due_at is not None and review_due_at <= now:
         alerts.append("review overdue")
     if labs is not None:
@@ -71,13 +80,17 @@ def create_board_alerts(
 
 
 def list_board(uow: UnitOfWork, user_id: int, now: datetime) -> list[BoardRow]:
-    """Orders not stopped, with the hung bag, its time to beyond-use, review and lab due."""
-    open_states = [s.value for s in OrderStatus if s is not OrderStatus.STOPPED]
+    """Open orders (and discontinued ones whose pump still runs), with the hung bag, its time to
+    beyond-use, review and lab due; as the user may see them."""
     rows: list[BoardRow] = []
     with uow:
-        load_actor(uow, user_id, Action.READ)
-        for order in uow.orders.list_by_status(open_states):
-            view = build_order_view(uow, order)
+        actor = load_actor(uow, user_id, Action.READ)
+        orders = list(uow.orders.list_by_status([s.value for s in OPEN_STATUSES]))
+        orders += uow.orders.list_still_running([OrderStatus.DISCONTINUED.value])
+        loading = read_loading_doses(uow, orders)
+        for order in orders:
+            view = build_order_view(uow, order, loading_doses=loading)
+            view = present_order(view, actor.id, actor.role_set)
             patient = read_patient_view(uow, order.patient_id)
             hung = next((b for b in view.bags if b.status == BagStatus.HUNG), None)
             remaining = None

@@ -2,6 +2,8 @@
 
 >>> get_check_tolerances().blind_verification
 0.01
+>>> get_check_tolerances().verification_attempts
+3
 >>> is_within_tolerance(50.0, 50.4, 0.01), is_within_tolerance(50.0, 500.0, 0.01)
 (True, False)
 """
@@ -19,12 +21,15 @@ __all__ = ["CheckTolerances", "get_check_tolerances", "is_within_tolerance"]
 
 @dataclass(frozen=True)
 class CheckTolerances:
-    """Relative tolerances (dimensionless fractions) with where they come from."""
+    """Relative tolerances (dimensionless fractions) and attempt limits (counts), with where they
+    come from."""
 
     blind_verification: float
     administration_rate: float
     bag_check: float
     source: str
+    verification_attempts: int
+    bag_check_attempts: int
 
 
 @cache
@@ -39,6 +44,8 @@ def get_check_tolerances() -> CheckTolerances:
         administration_rate=float(raw["administration_rate_relative_tolerance"]["value"]),
         bag_check=float(raw["bag_check_relative_tolerance"]["value"]),
         source="anakinra_iv/workflow/data/checks.yaml",
+        verification_attempts=int(raw["blind_verification_attempts"]["value"]),
+        bag_check_attempts=int(raw["bag_check_attempts"]["value"]),
     )
 
 

@@ -14,16 +14,22 @@ from anakinra_iv.units import Quantity
 __all__ = [
     "AddUser",
     "ApproveProtocol",
+    "CancelOrder",
     "ChangeDose",
     "CheckBag",
     "CreatePatient",
     "Discontinue",
     "PrepareBag",
     "Prescribe",
+    "QueryOrder",
     "RecordAdministration",
+    "RecordLoadingDose",
     "RecordObservation",
     "RecordPatientObservations",
+    "RejectOrder",
     "RequestRecommendation",
+    "ResolveAlert",
+    "SyringeEntry",
     "VerifyOrder",
 ]
 
@@ -67,6 +73,8 @@ class CreatePatient:
     height: Quantity | None = None
     renal_replacement: str = "none"
     weight_collected_at: datetime | None = None
+    ward: str | None = None
+    bed: str | None = None
 
 
 @dataclass(frozen=True)
@@ -109,7 +117,11 @@ class RequestRecommendation:
 
 @dataclass(frozen=True)
 class Prescribe:
-    """Order a continuous infusion at a protocol ``step`` or a ``daily_dose`` (or neither)."""
+    """Order a continuous infusion at a protocol ``step`` or a ``daily_dose`` (or neither).
+
+    When the protocol's renal rule fires, ``renal_decision`` is ``apply`` (the suggested
+    adjusted dose) or ``keep`` (the dose as ordered, with ``renal_reason``).
+    """
 
     user_id: int
     patient_id: int
@@ -117,6 +129,8 @@ class Prescribe:
     step: int | None = None
     daily_dose: Quantity | None = None
     override_reason: str | None = None
+    renal_decision: str | None = None
+    renal_reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -130,11 +144,40 @@ class ChangeDose:
     override_reason: str | None = None
     reason: str = ""
     expected_version: int | None = None
+    renal_decision: str | None = None
+    renal_reason: str | None = None
 
 
 @dataclass(frozen=True)
 class Discontinue:
-    """Cancel an order before its infusion has started."""
+    """End an order whose infusion has started (active or paused), with the reason."""
+
+    user_id: int
+    order_id: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class CancelOrder:
+    """Cancel an order that never ran (pending, queried or verified), with the reason."""
+
+    user_id: int
+    order_id: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class RejectOrder:
+    """A pharmacist rejects an order back to the prescriber, with the reason (it is closed)."""
+
+    user_id: int
+    order_id: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class QueryOrder:
+    """A pharmacist queries an order back to the prescriber, who changes or cancels it."""
 
     user_id: int
     order_id: int
@@ -153,22 +196,58 @@ class VerifyOrder:
 
 
 @dataclass(frozen=True)
+class SyringeEntry:
+    """One syringe used for a bag: its lot and expiry date, as read off the syringe."""
+
+    lot: str
+    expiry: date | None = None
+
+
+@dataclass(frozen=True)
 class PrepareBag:
-    """A compounded bag, with the lots of the syringes used."""
+    """A compounded bag, with the lots of the syringes used.
+
+    ``syringe_lots`` lists each lot used once; ``syringes`` (from the compounding worksheet)
+    gives one entry per syringe opened, with its expiry. Give one or the other.
+    """
 
     user_id: int
     order_id: int
     prepared_at: datetime
-    syringe_lots: tuple[str, ...]
+    syringe_lots: tuple[str, ...] = ()
+    syringes: tuple[SyringeEntry, ...] = ()
 
 
 @dataclass(frozen=True)
 class CheckBag:
-    """The second pharmacist's check; ``concentration`` is read off the bag, if given."""
+    """The second pharmacist's blind check: what they read off the bag (drug amount, final
+    volume, syringe lots), compared by the system."""
 
     user_id: int
     bag_id: int
-    concentration: Quantity | None = None
+    drug_amount: Quantity | None = None
+    final_volume: Quantity | None = None
+    syringe_lots: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RecordLoadingDose:
+    """The loading dose given by IV push: dose, time (default now), syringe lot."""
+
+    user_id: int
+    order_id: int
+    dose: Quantity
+    syringe_lot: str
+    given_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class ResolveAlert:
+    """The pharmacy lead resolves an alert (a lock is lifted), with a note."""
+
+    user_id: int
+    alert_id: int
+    note: str
 
 
 @dataclass(frozen=True)

@@ -122,6 +122,7 @@ class CoreCalculator:
             daily_dose=request.daily_dose,
             override_reason=request.override_reason,
             starting=not request.infusion_running,
+            apply_renal_adjustment=request.apply_renal_adjustment,
         )
         with self._lock:
             self._plans[key] = plan

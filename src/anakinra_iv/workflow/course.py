@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 from anakinra_iv.assessment.catalogue import get_analyte, split_annotation
@@ -31,7 +32,12 @@ from anakinra_iv.workflow.commands import (
     RecordObservation,
     RecordPatientObservations,
 )
-from anakinra_iv.workflow.queries import PatientDetail, read_patient_detail
+from anakinra_iv.workflow.queries import (
+    PatientDetail,
+    present_detail,
+    read_patient_detail,
+    withhold_blinded,
+)
 from anakinra_iv.workflow.roles import Action, is_allowed
 from anakinra_iv.workflow.services import (
     IntakeResult,
@@ -93,6 +99,8 @@ def _order(view: OrderView) -> CourseOrder:
         weight_based = get_protocol(view.protocol_id).is_weight_based
     except (UnknownItem, KeyError):
         weight_based = False
+    if view.daily_dose_mg is None or view.rate_mg_per_h is None or view.limit_status is None:
+        raise ValueError(f"order {view.id}: a course is built from unblinded orders only")
     return CourseOrder(
         id=str(view.id),
         protocol_id=view.protocol_id,
@@ -169,13 +177,17 @@ def create_course(detail: PatientDetail, events: list[AuditEventView] | None = N
 
 
 def read_course(uow: UnitOfWork, user_id: int, patient_id: int) -> tuple[Course, PatientDetail]:
-    """The course and the record it came from, inside an open unit of work."""
+    """The course and the record it came from, as the user may see them, inside an open unit
+    of work: orders awaiting the user's blind verification are left out of the course and shown
+    blinded in the record (see :func:`~anakinra_iv.workflow.queries.withhold_blinded`)."""
     actor = load_actor(uow, user_id, Action.READ)
-    detail = read_patient_detail(uow, patient_id)
+    raw = read_patient_detail(uow, patient_id)
+    withheld = withhold_blinded(raw, actor.role_set)
     events = None
     if is_allowed(actor.role_set, Action.READ_AUDIT):
         events = [AuditEventView.from_row(r) for r in uow.audit.list_events(limit=_AUDIT_LIMIT)]
-    return create_course(detail, events), detail
+    shown = replace(present_detail(raw, actor.id, actor.role_set), withheld=withheld.withheld)
+    return create_course(withheld, events), shown
 
 
 def get_patient_course(uow: UnitOfWork, user_id: int, patient_id: int) -> Course:

@@ -45,6 +45,7 @@ DEMO_USERS: dict[str, str] = {
     "nurse": "nurse",
     "admin": "admin",
     "viewer": "viewer",
+    "lead": "pharmacy_lead",
 }
 """Demo user name -> role."""
 
@@ -79,12 +80,12 @@ def seed_demo_ward(
         now,
     )
     patients = [
-        ("DEMO-001", "Rivera, Ana", date(1968, 4, 12), "female", "72 kg", "0.9 mg/dL"),
-        ("DEMO-002", "Okafor, Ben", date(1979, 9, 3), "male", "88 kg", "1.4 mg/dL"),
-        ("DEMO-003", "Lindqvist, Eva", date(1990, 1, 25), "female", "61 kg", "0.7 mg/dL"),
+        ("DEMO-001", "Rivera, Ana", date(1968, 4, 12), "female", "72 kg", "0.9 mg/dL", "12"),
+        ("DEMO-002", "Okafor, Ben", date(1979, 9, 3), "male", "88 kg", "1.4 mg/dL", "14"),
+        ("DEMO-003", "Lindqvist, Eva", date(1990, 1, 25), "female", "61 kg", "0.7 mg/dL", "15"),
     ]
     patient_ids = []
-    for mrn, name, born, sex, weight, creatinine in patients:
+    for mrn, name, born, sex, weight, creatinine, bed in patients:
         patient_ids.append(
             create_patient(
                 CreatePatient(
@@ -95,6 +96,8 @@ def seed_demo_ward(
                     sex,
                     parse_quantity(weight, field="weight", unit="kg"),
                     parse_quantity(creatinine, field="creatinine", unit="mg/dL"),
+                    ward="ICU 4",
+                    bed=bed,
                 ),
                 new_uow(),
                 now,
@@ -132,7 +135,17 @@ def seed_demo_ward(
     bag = prepare_bag(
         PrepareBag(ids["pharmacist"], order.id, now, ("DEMO-LOT-1",)), new_uow(), calculator, now
     )
-    check_bag(CheckBag(ids["pharmacist2"], bag.id), new_uow(), now)
+    check_bag(
+        CheckBag(
+            ids["pharmacist2"],
+            bag.id,
+            Q_(bag.drug_amount_mg, "mg"),
+            Q_(bag.final_volume_ml, "mL"),
+            bag.syringe_lots,
+        ),
+        new_uow(),
+        now,
+    )
     record_administration(
         RecordAdministration(ids["nurse"], order.id, "start", now, bag.id),
         new_uow(),

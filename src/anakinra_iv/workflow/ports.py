@@ -43,6 +43,7 @@ class PlanRequest:
     override_reason: str | None = None
     protocol_version: str | None = None
     infusion_running: bool = False
+    apply_renal_adjustment: bool = False
 
     def to_json(self) -> dict[str, Any]:
         """The inputs as JSON (quantities as text with units), stored with the order."""
@@ -62,6 +63,7 @@ class PlanRequest:
             "step": self.step,
             "daily_dose": text(self.daily_dose),
             "override_reason": self.override_reason,
+            "apply_renal_adjustment": self.apply_renal_adjustment,
         } | ({"infusion_running": True} if self.infusion_running else {})
 
 

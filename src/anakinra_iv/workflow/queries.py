@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import text
@@ -11,13 +11,20 @@ from anakinra_iv.errors import UnknownItem
 from anakinra_iv.records.audit import AuditChainReport
 from anakinra_iv.records.unit_of_work import SqlAlchemyUnitOfWork, UnitOfWork
 from anakinra_iv.units import Quantity
+from anakinra_iv.workflow.blinding import is_blinded_for, present_order
 from anakinra_iv.workflow.lifecycle import OrderStatus
 from anakinra_iv.workflow.ports import DoseCalculator, LabelBag, PlanResult
 from anakinra_iv.workflow.roles import Action
-from anakinra_iv.workflow.services._common import build_order_view, load_actor, lookup_names
+from anakinra_iv.workflow.services._common import (
+    build_order_view,
+    load_actor,
+    lookup_names,
+    read_loading_doses,
+)
 from anakinra_iv.workflow.services.orders import build_plan_request, read_plan_request
 from anakinra_iv.workflow.services.pharmacy import BagStatus
 from anakinra_iv.workflow.views import (
+    AlertView,
     ApprovalView,
     AuditEventView,
     BagView,
@@ -34,6 +41,7 @@ __all__ = [
     "PharmacyQueue",
     "calculate_preview",
     "check_database",
+    "find_bag_order_id",
     "find_patient_id",
     "get_bag_label",
     "get_order",
@@ -41,12 +49,15 @@ __all__ = [
     "get_user",
     "list_approvals",
     "list_audit_events",
+    "list_open_alerts",
     "list_patients",
     "list_pharmacy_queue",
     "list_users",
+    "present_detail",
     "read_patient_detail",
     "read_patient_view",
     "verify_audit_chain",
+    "withhold_blinded",
 ]
 
 RECORD_KINDS = ("patient", "observation", "order", "bag")
@@ -55,11 +66,61 @@ RECORD_KINDS = ("patient", "observation", "order", "bag")
 
 @dataclass(frozen=True)
 class PatientDetail:
-    """A patient with orders and recommendations, newest first."""
+    """A patient with orders and recommendations, newest first.
+
+    ``withheld`` counts the orders left out of this copy because the reader may not yet see
+    what was computed from them (see :func:`withhold_blinded`).
+    """
 
     patient: PatientView
     orders: tuple[OrderView, ...]
     recommendations: tuple[RecommendationView, ...]
+    withheld: int = 0
+
+    @property
+    def has_blinded_orders(self) -> bool:
+        """True when an order of this copy is shown blinded (or was withheld)."""
+        return self.withheld > 0 or any(o.blinded for o in self.orders)
+
+
+def _visible_recommendations(
+    detail: PatientDetail, hidden_orders: set[int]
+) -> tuple[RecommendationView, ...]:
+    """Recommendations a blinded reader may see: none of the hidden orders' dose plans and, while
+    any order is hidden, no review advice (it carries the dose plans it suggests)."""
+    if not hidden_orders:
+        return detail.recommendations
+    return tuple(
+        r
+        for r in detail.recommendations
+        if r.order_id is not None and r.order_id not in hidden_orders
+    )
+
+
+def present_detail(detail: PatientDetail, user_id: int, roles: frozenset[str]) -> PatientDetail:
+    """The record as a user may see it on a page: orders awaiting their blind verification
+    blinded, and no recommendation that would give their numbers away."""
+    orders = tuple(present_order(o, user_id, roles) for o in detail.orders)
+    hidden = {o.id for o in orders if o.blinded}
+    return replace(detail, orders=orders, recommendations=_visible_recommendations(detail, hidden))
+
+
+def withhold_blinded(detail: PatientDetail, roles: frozenset[str]) -> PatientDetail:
+    """The record for a report or an export: orders awaiting the reader's blind verification
+    are left out (and counted in ``withheld``), with the recommendations that would show them."""
+    hidden = {
+        o.id
+        for o in detail.orders
+        if is_blinded_for(roles, o.status, needs_verification=o.needs_verification)
+    }
+    if not hidden:
+        return detail
+    return replace(
+        detail,
+        orders=tuple(o for o in detail.orders if o.id not in hidden),
+        recommendations=_visible_recommendations(detail, hidden),
+        withheld=len(hidden),
+    )
 
 
 @dataclass(frozen=True)
@@ -80,16 +141,20 @@ def read_patient_view(uow: UnitOfWork, patient_id: int) -> PatientView:
 
 
 def get_order(uow: UnitOfWork, user_id: int, order_id: int) -> OrderView:
-    """An order with segments and bags."""
+    """An order with segments and bags, as the user may see it (blinded for a pharmacist while
+    it awaits their verification; a bag awaiting its second check without its contents)."""
     with uow:
-        load_actor(uow, user_id, Action.READ)
-        return build_order_view(uow, uow.orders.get(order_id))
+        actor = load_actor(uow, user_id, Action.READ)
+        view = build_order_view(uow, uow.orders.get(order_id))
+        return present_order(view, actor.id, actor.role_set)
 
 
 def read_patient_detail(uow: UnitOfWork, patient_id: int) -> PatientDetail:
     """A patient's record, read inside an open unit of work (the caller checked the user)."""
     patient = read_patient_view(uow, patient_id)
-    orders = tuple(build_order_view(uow, o) for o in uow.orders.list_for_patient(patient_id))
+    rows = uow.orders.list_for_patient(patient_id)
+    loading = read_loading_doses(uow, rows)
+    orders = tuple(build_order_view(uow, o, loading_doses=loading) for o in rows)
     recommendations = tuple(
         RecommendationView.from_row(r) for r in uow.recommendations.list_for_patient(patient_id)
     )
@@ -97,10 +162,11 @@ def read_patient_detail(uow: UnitOfWork, patient_id: int) -> PatientDetail:
 
 
 def get_patient(uow: UnitOfWork, user_id: int, patient_id: int) -> PatientDetail:
-    """A patient's record."""
+    """A patient's record, as the user may see it (:func:`present_detail`)."""
     with uow:
-        load_actor(uow, user_id, Action.READ)
-        return read_patient_detail(uow, patient_id)
+        actor = load_actor(uow, user_id, Action.READ)
+        detail = read_patient_detail(uow, patient_id)
+        return present_detail(detail, actor.id, actor.role_set)
 
 
 def find_patient_id(uow: UnitOfWork, user_id: int, record: str, record_id: int) -> int:
@@ -122,6 +188,13 @@ def find_patient_id(uow: UnitOfWork, user_id: int, record: str, record_id: int) 
     )
 
 
+def find_bag_order_id(uow: UnitOfWork, user_id: int, bag_id: int) -> int:
+    """The order a bag belongs to."""
+    with uow:
+        load_actor(uow, user_id, Action.READ)
+        return uow.bags.get(bag_id).order_id
+
+
 def list_patients(uow: UnitOfWork, user_id: int) -> list[PatientView]:
     """Every patient, without observations."""
     with uow:
@@ -133,7 +206,14 @@ def list_pharmacy_queue(uow: UnitOfWork, user_id: int) -> PharmacyQueue:
     """Orders to verify, verified orders to compound for, bags to check."""
     with uow:
         load_actor(uow, user_id, Action.READ)
-        to_verify = tuple(build_order_view(uow, o) for o in uow.orders.list_needing_verification())
+        waiting = uow.orders.list_needing_verification(
+            [
+                OrderStatus.PENDING_VERIFICATION.value,
+                OrderStatus.ACTIVE.value,
+                OrderStatus.PAUSED.value,
+            ]
+        )
+        to_verify = tuple(build_order_view(uow, o).to_blinded() for o in waiting)
         ready = uow.orders.list_by_status(
             [OrderStatus.VERIFIED.value, OrderStatus.ACTIVE.value, OrderStatus.PAUSED.value]
         )
@@ -210,10 +290,12 @@ def calculate_preview(
     override_reason: str | None,
     calculator: DoseCalculator,
     now: datetime,
+    apply_renal_adjustment: bool = False,
 ) -> PlanResult:
-    """The plan an order would get, calculated live and not stored."""
+    """The plan an order would get, calculated live and not stored (for a prescriber only: a
+    pharmacist does the calculation of a blind verification themselves)."""
     with uow:
-        load_actor(uow, user_id, Action.READ)
+        load_actor(uow, user_id, Action.PRESCRIBE)
         patient = uow.patients.get(patient_id)
         request = build_plan_request(
             uow,
@@ -223,8 +305,18 @@ def calculate_preview(
             step=step,
             daily_dose=daily_dose,
             override_reason=override_reason,
+            apply_renal_adjustment=apply_renal_adjustment,
         )
     return calculator.calculate_plan(request, now=now)
+
+
+def list_open_alerts(uow: UnitOfWork, user_id: int) -> list[AlertView]:
+    """Unresolved alerts for the pharmacy lead, oldest first."""
+    with uow:
+        load_actor(uow, user_id, Action.READ)
+        rows = uow.alerts.list_open()
+        names = lookup_names(uow, [r.user_id for r in rows])
+        return [AlertView.from_row(r, names) for r in rows]
 
 
 def list_users(uow: UnitOfWork, user_id: int) -> list[UserView]:

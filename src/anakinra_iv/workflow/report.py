@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import numpy as np
 
@@ -27,6 +28,7 @@ from anakinra_iv.reports.course_data import (
     LabSeries,
     PkBand,
     ReportBag,
+    ReportLoadingDose,
     ReportOrder,
     ReportOverride,
     ReportRecommendation,
@@ -34,8 +36,10 @@ from anakinra_iv.reports.course_data import (
     ReportSegment,
 )
 from anakinra_iv.reports.course_report import calculate_pk_band
+from anakinra_iv.reports.display import show_quantity
 from anakinra_iv.workflow.course import read_course
 from anakinra_iv.workflow.lab_scores import calculate_scores_over_time
+from anakinra_iv.workflow.queries import PatientDetail
 from anakinra_iv.workflow.services import REVIEW_KIND
 from anakinra_iv.workflow.views import RecommendationView
 
@@ -43,10 +47,12 @@ __all__ = [
     "DOSE_PLAN_KIND",
     "REPORT_ANALYTES",
     "REPORT_SEED",
+    "add_record_details",
     "calculate_course_pk_band",
     "create_report_data",
     "create_report_overrides",
     "create_report_scores",
+    "get_boluses",
     "get_report_data",
 ]
 
@@ -78,12 +84,15 @@ def _shown_plan(out: dict[str, object]) -> str:
     dose, rate = out.get("daily_dose_mg"), out.get("rate_mg_per_h")
     if not isinstance(dose, int | float) or not isinstance(rate, int | float):
         return ", ".join(f"{k}={v}" for k, v in list(out.items())[:4])
-    return f"{step}{dose:,.0f} mg/day ({rate:g} mg/h), {out.get('limit_status', '')}".strip(", ")
+    return (
+        f"{step}{show_quantity(dose, 'mg/day')} ({show_quantity(rate, 'mg/h')}), "
+        f"{out.get('limit_status', '')}"
+    ).strip(", ")
 
 
 def _dose_text(r: RecommendationView) -> str:
     dose = r.outputs.get("daily_dose_mg")
-    return f"{dose:,.0f} mg/day" if isinstance(dose, int | float) else "a new dose"
+    return show_quantity(dose, "mg/day") if isinstance(dose, int | float) else "a new dose"
 
 
 def _first_plans(recommendations: tuple[RecommendationView, ...]) -> set[int]:
@@ -166,7 +175,10 @@ def create_report_overrides(
     seen = {(o.order_id, o.reason) for o in out}
     for order in course.orders:
         if order.override_reason and (order.id, order.override_reason) not in seen:
-            dose = f"{order.daily_dose_mg_per_day:,.0f} mg/day ({order.rate_mg_per_h:g} mg/h)"
+            dose = (
+                f"{show_quantity(order.daily_dose_mg_per_day, 'mg/day')} "
+                f"({show_quantity(order.rate_mg_per_h, 'mg/h')})"
+            )
             out.append(
                 ReportOverride(
                     order.updated_at, order.id, dose, order.limit_status, order.override_reason
@@ -285,8 +297,10 @@ def calculate_course_pk_band(
     rng: np.random.Generator,
     *,
     n_subjects: int = 200,
+    boluses: tuple[tuple[datetime, float], ...] = (),
 ) -> PkBand | None:
-    """The population band for the infusion history, from the latest weight and creatinine.
+    """The population band for the infusion history (and the loading doses, ``boluses``), from
+    the latest weight and creatinine.
 
     None without segments, orders, a weight or a creatinine, or when the core refuses them.
     """
@@ -313,9 +327,32 @@ def calculate_course_pk_band(
             until=now,
             rng=rng,
             n_subjects=n_subjects,
+            boluses=boluses,
         )
     except AnakinraError:
         return None
+
+
+def add_record_details(data: CourseReportData, detail: PatientDetail) -> CourseReportData:
+    """The report with what the record adds to the course: why each closed order closed, the
+    loading doses given, and how many orders this reader may not see yet."""
+    shown = {str(o.id): o for o in detail.orders if not o.blinded}
+    orders = tuple(
+        replace(o, status_reason=shown[o.id].status_reason) if o.id in shown else o
+        for o in data.orders
+    )
+    loading = tuple(
+        ReportLoadingDose(
+            str(o.id),
+            o.loading_dose.given_at,
+            o.loading_dose.dose_mg,
+            o.loading_dose.syringe_lot,
+            o.loading_dose.given_by,
+        )
+        for o in sorted(shown.values(), key=lambda o: o.id)
+        if o.loading_dose is not None
+    )
+    return replace(data, orders=orders, loading_doses=loading, withheld=detail.withheld)
 
 
 def get_report_data(
@@ -326,13 +363,25 @@ def get_report_data(
     rng: np.random.Generator | None,
     *,
     n_subjects: int = 200,
+    zone: ZoneInfo | None = None,
 ) -> CourseReportData:
     """Read the patient's course and predict the concentration band (``rng`` drawn here only;
-    without ``rng`` no band is predicted)."""
+    without ``rng`` no band is predicted); times shown in ``zone`` (default UTC)."""
     with uow:
         course, detail = read_course(uow, user_id, patient_id)
     data = create_report_data(course, detail.recommendations, now)
+    data = add_record_details(data, detail)
+    if zone is not None:
+        data = replace(data, zone=zone.key)
     if rng is None:
         return data
-    band = calculate_course_pk_band(course, data.segments, now, rng, n_subjects=n_subjects)
+    band = calculate_course_pk_band(
+        course, data.segments, now, rng, n_subjects=n_subjects, boluses=get_boluses(detail)
+    )
     return data if band is None else replace(data, pk=band)
+
+
+def get_boluses(detail: PatientDetail) -> tuple[tuple[datetime, float], ...]:
+    """The IV push doses of a record (the loading doses given), oldest first, as ``(time, mg)``."""
+    given = [o.loading_dose for o in detail.orders if o.loading_dose is not None]
+    return tuple(sorted((d.given_at, d.dose_mg) for d in given))

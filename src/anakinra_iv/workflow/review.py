@@ -22,9 +22,13 @@ from anakinra_iv.records.unit_of_work import UnitOfWork
 from anakinra_iv.reports.course_data import PkBand, ReportSegment
 from anakinra_iv.workflow.course import create_course_observation, read_course
 from anakinra_iv.workflow.lab_scores import SCORE_NAMES, ScoreOutcome, calculate_lab_scores
-from anakinra_iv.workflow.lifecycle import OrderStatus
+from anakinra_iv.workflow.lifecycle import is_closed
 from anakinra_iv.workflow.queries import PatientDetail
-from anakinra_iv.workflow.report import calculate_course_pk_band, create_report_data
+from anakinra_iv.workflow.report import (
+    calculate_course_pk_band,
+    create_report_data,
+    get_boluses,
+)
 from anakinra_iv.workflow.services import REVIEW_KIND
 from anakinra_iv.workflow.views import ObservationView, RecommendationView
 
@@ -134,7 +138,7 @@ def get_patient_review(
         course, detail = read_course(uow, user_id, patient_id)
     observations = detail.patient.observations
     recommendation = next((r for r in detail.recommendations if r.kind == REVIEW_KIND), None)
-    open_orders = [o for o in detail.orders if o.status != OrderStatus.STOPPED]
+    open_orders = [o for o in detail.orders if not is_closed(o.status)]
     protocol = (
         None
         if not open_orders
@@ -146,7 +150,9 @@ def get_patient_review(
         changes = [open_orders[0].created_at] + [r.created_at for r in detail.recommendations[:1]]
         review_due = calculate_review_due(protocol, max(changes))
     segments = create_report_data(course, (), now).segments
-    band = calculate_course_pk_band(course, segments, now, rng, n_subjects=n_subjects)
+    band = calculate_course_pk_band(
+        course, segments, now, rng, n_subjects=n_subjects, boluses=get_boluses(detail)
+    )
     return PatientReview(
         detail,
         recommendation,

@@ -1,9 +1,13 @@
 """Roles, the actions each may take, and the separation-of-duties rules.
 
-Only a prescriber orders or changes a dose, and an admin never does, even with a second role;
-only a pharmacist verifies and compounds; the verifying pharmacist is never the prescriber; the
-second check of a bag is done by a different pharmacist; only a nurse records administration;
-admin manages users and protocol approvals. Every signed-in user may read.
+Only a prescriber orders, changes, cancels or discontinues, and an admin never does, even with a
+second role; only a pharmacist verifies (or rejects or queries) and compounds; only a nurse records
+administration; the pharmacy lead resolves the alerts raised when checks are locked; admin manages
+users and protocol approvals. Every signed-in user may read.
+
+Separation of duties applies to people, not roles (:func:`require_different_person`): who ordered
+or changed a dose never verifies it; who prepared a bag never checks it; who verified the order or
+prepared the bag does not also hang it (a site setting, on by default).
 
 >>> sorted(r.value for r in ALLOWED_ROLES[Action.VERIFY])
 ['pharmacist']
@@ -29,13 +33,14 @@ __all__ = [
 
 
 class Role(StrEnum):
-    """The five roles."""
+    """The roles."""
 
     PRESCRIBER = "prescriber"
     PHARMACIST = "pharmacist"
     NURSE = "nurse"
     ADMIN = "admin"
     VIEWER = "viewer"
+    PHARMACY_LEAD = "pharmacy_lead"
 
 
 class Action(StrEnum):
@@ -46,6 +51,7 @@ class Action(StrEnum):
     RECORD_OBSERVATION = "record_observation"
     PRESCRIBE = "prescribe"
     CHANGE_DOSE = "change_dose"
+    CANCEL = "cancel"
     DISCONTINUE = "discontinue"
     VERIFY = "verify"
     PREPARE_BAG = "prepare_bag"
@@ -54,6 +60,7 @@ class Action(StrEnum):
     MANAGE_USERS = "manage_users"
     APPROVE_PROTOCOL = "approve_protocol"
     READ_AUDIT = "read_audit"
+    RESOLVE_ALERT = "resolve_alert"
 
 
 _CLINICAL = frozenset({Role.PRESCRIBER, Role.PHARMACIST, Role.NURSE})
@@ -64,6 +71,7 @@ ALLOWED_ROLES: dict[Action, frozenset[Role]] = {
     Action.RECORD_OBSERVATION: _CLINICAL,
     Action.PRESCRIBE: frozenset({Role.PRESCRIBER}),
     Action.CHANGE_DOSE: frozenset({Role.PRESCRIBER}),
+    Action.CANCEL: frozenset({Role.PRESCRIBER}),
     Action.DISCONTINUE: frozenset({Role.PRESCRIBER}),
     Action.VERIFY: frozenset({Role.PHARMACIST}),
     Action.PREPARE_BAG: frozenset({Role.PHARMACIST}),
@@ -72,12 +80,14 @@ ALLOWED_ROLES: dict[Action, frozenset[Role]] = {
     Action.MANAGE_USERS: frozenset({Role.ADMIN}),
     Action.APPROVE_PROTOCOL: frozenset({Role.ADMIN}),
     Action.READ_AUDIT: frozenset({Role.ADMIN}),
+    Action.RESOLVE_ALERT: frozenset({Role.PHARMACY_LEAD}),
 }
 """Which roles may take each action."""
 
 FORBIDDEN_ROLES: dict[Action, frozenset[Role]] = {
     Action.PRESCRIBE: frozenset({Role.ADMIN}),
     Action.CHANGE_DOSE: frozenset({Role.ADMIN}),
+    Action.CANCEL: frozenset({Role.ADMIN}),
     Action.DISCONTINUE: frozenset({Role.ADMIN}),
 }
 """Roles that bar an action even when another role of the same user would allow it."""
@@ -133,7 +143,20 @@ def require_allowed(username: str, roles: Iterable[str], action: Action) -> None
         )
 
 
-def require_different_person(user_id: int, other_id: int | None, *, rule: str) -> None:
-    """Raise PermissionDenied when a separation-of-duties ``rule`` is broken by one person."""
-    if other_id is not None and user_id == other_id:
+def require_different_person(
+    user_id: int, other_id: int | Iterable[int | None] | None, *, rule: str
+) -> None:
+    """Raise PermissionDenied when a separation-of-duties ``rule`` is broken by one person.
+
+    ``other_id`` is the person (or the people) who did the earlier step; it is the person who
+    counts, whatever roles they hold.
+
+    >>> require_different_person(3, [1, None, 2], rule="x")
+    >>> require_different_person(2, [1, 2], rule="who prepared a bag never checks it")
+    Traceback (most recent call last):
+    ...
+    anakinra_iv.errors.PermissionDenied: who prepared a bag never checks it
+    """
+    others = [other_id] if other_id is None or isinstance(other_id, int) else list(other_id)
+    if user_id in {o for o in others if o is not None}:
         raise PermissionDenied(rule, field="user", value=user_id)

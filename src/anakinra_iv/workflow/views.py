@@ -6,14 +6,18 @@ Numbers are in the unit their field name states (``rate_mg_per_h``), as stored.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
+from pint import DimensionalityError
+
 from anakinra_iv.records.tables import (
     AdministrationSegment,
+    Alert,
     AuditEvent,
     Bag,
+    LoadingDose,
     Observation,
     Order,
     Patient,
@@ -21,11 +25,15 @@ from anakinra_iv.records.tables import (
     Recommendation,
     User,
 )
+from anakinra_iv.reports.display import show_quantity
+from anakinra_iv.units import CREATININE_MOLAR_MASS, Q_
 
 __all__ = [
+    "AlertView",
     "ApprovalView",
     "AuditEventView",
     "BagView",
+    "LoadingDoseView",
     "ObservationView",
     "OrderView",
     "PatientView",
@@ -99,6 +107,13 @@ class PatientView:
     sex: str
     renal_replacement: str
     observations: tuple[ObservationView, ...] = ()
+    ward: str | None = None
+    bed: str | None = None
+
+    @property
+    def location(self) -> str:
+        """Ward and bed as written ("ICU 4 / bed 12"), or an empty text."""
+        return " / ".join(p for p in (self.ward, f"bed {self.bed}" if self.bed else None) if p)
 
     @classmethod
     def from_row(cls, row: Patient, observations: tuple[ObservationView, ...] = ()) -> PatientView:
@@ -111,6 +126,8 @@ class PatientView:
             row.sex,
             row.renal_replacement,
             observations,
+            row.ward,
+            row.bed,
         )
 
 
@@ -133,6 +150,25 @@ class BagView:
     hang_time_h: float
     beyond_use: datetime
     recipe: dict[str, Any] = field(default_factory=dict)
+    syringes: tuple[dict[str, Any], ...] = ()
+    prepared_by_id: int = 0
+    contents_hidden: bool = False
+
+    def hidden(self) -> BagView:
+        """The bag as a pharmacist who may check it sees it before the check: no contents, no
+        lots (numbers zeroed, ``contents_hidden`` set), so that what they enter is what they
+        read off the bag."""
+        return replace(
+            self,
+            contents_hidden=True,
+            syringe_lots=(),
+            drug_amount_mg=0.0,
+            final_volume_ml=0.0,
+            concentration_mg_per_ml=0.0,
+            rate_ml_per_h=0.0,
+            recipe={},
+            syringes=(),
+        )
 
     @classmethod
     def from_row(cls, row: Bag, names: dict[int, str]) -> BagView:
@@ -153,6 +189,62 @@ class BagView:
             row.hang_time_h,
             row.beyond_use,
             dict(row.recipe),
+            tuple(dict(entry) for entry in row.syringes or ()),
+            row.prepared_by_id,
+        )
+
+
+@dataclass(frozen=True)
+class LoadingDoseView:
+    """A loading dose as given."""
+
+    order_id: int
+    dose_mg: float
+    given_at: datetime
+    syringe_lot: str
+    given_by: str
+
+    @classmethod
+    def from_row(cls, row: LoadingDose, names: dict[int, str]) -> LoadingDoseView:
+        """View of a row."""
+        return cls(
+            row.order_id,
+            row.dose_mg,
+            row.given_at,
+            row.syringe_lot,
+            names.get(row.given_by_id, str(row.given_by_id)),
+        )
+
+
+@dataclass(frozen=True)
+class AlertView:
+    """An alert for the pharmacy lead."""
+
+    id: int
+    kind: str
+    order_id: int | None
+    bag_id: int | None
+    user: str
+    message: str
+    created_at: datetime
+    resolved_by: str | None
+    resolved_at: datetime | None
+    resolution: str | None
+
+    @classmethod
+    def from_row(cls, row: Alert, names: dict[int, str]) -> AlertView:
+        """View of a row."""
+        return cls(
+            row.id,
+            row.kind,
+            row.order_id,
+            row.bag_id,
+            names.get(row.user_id, str(row.user_id)),
+            row.message,
+            row.created_at,
+            None if row.resolved_by_id is None else names.get(row.resolved_by_id),
+            row.resolved_at,
+            row.resolution,
         )
 
 
@@ -196,9 +288,54 @@ class SegmentView:
         )
 
 
+_WRITTEN_UNITS = {
+    "daily_dose": ("mg/day", "mg/kg/day"),
+    "weight": ("kg",),
+    "creatinine": ("mg/dL",),
+    "height": ("cm",),
+}
+
+
+def _written(key: str, text: Any) -> Any:
+    """A stored input quantity ("1200.0 mg / d") as a clinician writes it ("1,200 mg/day")."""
+    if not isinstance(text, str) or key not in _WRITTEN_UNITS:
+        return text
+    number, _, unit = text.partition(" ")
+    quantity = Q_(float(number), unit)
+    for wanted in _WRITTEN_UNITS[key]:
+        try:
+            if key == "creatinine" and quantity.check("[substance]/[length]**3"):
+                quantity = (quantity * CREATININE_MOLAR_MASS).to(wanted)
+            return show_quantity(float(quantity.to(wanted).magnitude), wanted)
+        except DimensionalityError:  # another dimension: try the next unit
+            continue
+    return text
+
+
+_AS_WRITTEN_KEYS = (
+    "protocol_id",
+    "protocol_version",
+    "step",
+    "daily_dose",
+    "override_reason",
+    "weight",
+    "creatinine",
+    "height",
+    "age_years",
+    "sex",
+    "renal_replacement",
+)
+
+
 @dataclass(frozen=True)
 class OrderView:
-    """An order with its current state, segments and bags."""
+    """An order with its current state, segments and bags.
+
+    The computed numbers (``rate_mg_per_h``, ``planned_*``, the plan) are None on a *blinded*
+    view (:meth:`to_blinded`): the one a pharmacist gets while the order awaits their blind
+    verification. ``as_written`` is what the prescriber wrote and what it was based on (the
+    patient's weight, creatinine, age and sex, the step or daily dose typed, the reasons).
+    """
 
     id: int
     patient_id: int
@@ -209,12 +346,12 @@ class OrderView:
     needs_verification: bool
     version: int
     step: int | None
-    daily_dose_mg: float
-    rate_mg_per_h: float
+    daily_dose_mg: float | None
+    rate_mg_per_h: float | None
     loading_dose_mg: float | None
-    planned_concentration_mg_per_ml: float
-    planned_rate_ml_per_h: float
-    limit_status: str
+    planned_concentration_mg_per_ml: float | None
+    planned_rate_ml_per_h: float | None
+    limit_status: str | None
     override_reason: str | None
     verified_rate_mg_per_h: float | None
     verified_concentration_mg_per_ml: float | None
@@ -224,11 +361,43 @@ class OrderView:
     plan_summary: dict[str, Any] = field(default_factory=dict)
     segments: tuple[SegmentView, ...] = ()
     bags: tuple[BagView, ...] = ()
+    renal_decision: str | None = None
+    renal_reason: str | None = None
+    dose_changed_by: str | None = None
+    status_reason: str | None = None
+    status_by: str | None = None
+    status_at: datetime | None = None
+    loading_dose: LoadingDoseView | None = None
+    as_written: dict[str, Any] = field(default_factory=dict)
+    blinded: bool = False
+    prescriber_id: int = 0
+    verified_by_id: int | None = None
+    dose_changed_by_id: int | None = None
 
     @property
     def current_segment(self) -> SegmentView | None:
         """The segment running now, or None before the start."""
         return self.segments[-1] if self.segments else None
+
+    @property
+    def is_running_now(self) -> bool:
+        """True while the pump runs (the current segment has a rate above zero)."""
+        current = self.current_segment
+        return current is not None and current.rate_mg_per_h > 0
+
+    def to_blinded(self) -> OrderView:
+        """This order without anything computed from it (for blind verification)."""
+        return replace(
+            self,
+            daily_dose_mg=None if self.as_written.get("daily_dose") is None else self.daily_dose_mg,
+            rate_mg_per_h=None,
+            loading_dose_mg=None,
+            planned_concentration_mg_per_ml=None,
+            planned_rate_ml_per_h=None,
+            limit_status=None,
+            plan_summary={},
+            blinded=True,
+        )
 
     @classmethod
     def from_row(
@@ -237,8 +406,14 @@ class OrderView:
         names: dict[int, str],
         segments: tuple[SegmentView, ...] = (),
         bags: tuple[BagView, ...] = (),
+        loading_dose: LoadingDoseView | None = None,
     ) -> OrderView:
         """View of a row."""
+        inputs = dict(row.plan_inputs)
+        as_written = {key: _written(key, inputs.get(key)) for key in _AS_WRITTEN_KEYS}
+        as_written["override_reason"] = row.override_reason
+        as_written["renal_decision"] = row.renal_decision
+        as_written["renal_reason"] = row.renal_reason
         return cls(
             id=row.id,
             patient_id=row.patient_id,
@@ -264,6 +439,19 @@ class OrderView:
             plan_summary=dict(row.plan_summary),
             segments=segments,
             bags=bags,
+            renal_decision=row.renal_decision,
+            renal_reason=row.renal_reason,
+            dose_changed_by=None
+            if row.dose_changed_by_id is None
+            else names.get(row.dose_changed_by_id),
+            status_reason=row.status_reason,
+            status_by=None if row.status_by_id is None else names.get(row.status_by_id),
+            status_at=row.status_at,
+            loading_dose=loading_dose,
+            as_written=as_written,
+            prescriber_id=row.prescriber_id,
+            verified_by_id=row.verified_by_id,
+            dose_changed_by_id=row.dose_changed_by_id,
         )
 
 

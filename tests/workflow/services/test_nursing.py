@@ -209,3 +209,30 @@ def test_a_bag_cannot_be_hung_before_it_was_checked(ward: Ward) -> None:
         administer(ward, order_id, "start", bag_id=bag_id, at=ward.clock() - timedelta(days=1))
     view = administer(ward, order_id, "start", bag_id=bag_id)
     assert [s.event for s in view.segments] == ["start"]
+
+
+def test_a_new_order_does_not_run_while_a_discontinued_infusion_still_runs(ward: Ward) -> None:
+    """Discontinuing closes an order at once, so a new one may be written, verified and made up;
+    but its bag is not started while the old infusion still runs (the patient would receive both);
+    once the nurse stops the old infusion, the new bag starts."""
+    from anakinra_iv.errors import ConflictError
+    from anakinra_iv.workflow.commands import Discontinue
+    from anakinra_iv.workflow.services import discontinue_order
+
+    old, _ = start_running(ward)
+    discontinue_order(
+        Discontinue(ward.users["prescriber"], old, "switching protocol"),
+        ward.uow(),
+        ward.clock(),
+    )
+    new = prescribe_step(ward)
+    verify(ward, new)
+    bag = compound_and_check(ward, new)
+    with pytest.raises(ConflictError, match=f"still has order {old} running"):
+        administer(ward, new, "start", bag_id=bag)
+    with ward.uow() as uow:
+        assert list(uow.segments.list_for_order(new)) == []
+    ward.clock.advance(minutes=1)
+    administer(ward, old, "stop", reason="switching protocol")
+    view = administer(ward, new, "start", bag_id=bag)
+    assert view.status == "active"

@@ -122,11 +122,15 @@ def test_verification_accepts_other_units_of_the_same_quantity(ward: Ward) -> No
 
 def test_mismatch_is_refused_and_recorded(ward: Ward) -> None:
     """A tenfold rate (500 mg/h) is refused; the attempt is stored and audited, the order
-    stays unverified, and the message does not reveal the order's rate."""
+    stays unverified, and the message says only "do not match": neither the order's rate nor
+    which of the two values was wrong (the field is the verification as a whole)."""
     order_id = prescribe_step(ward)
     with pytest.raises(VerificationMismatch) as caught:
         verify(ward, order_id, "500 mg/h", "6 mg/mL")
-    assert caught.value.field == "rate_mg_per_h" and "50 mg/h" not in caught.value.message
+    assert caught.value.field == "verification"
+    assert "do not match" in caught.value.message
+    for leak in ("50 mg/h", "500", "rate_mg_per_h", "concentration_mg_per_ml", "6 mg/mL"):
+        assert leak not in caught.value.message
     with ward.uow() as uow:
         order = uow.orders.get(order_id)
         (attempt,) = uow.verifications.list_for_order(order_id)
@@ -155,7 +159,7 @@ def test_prescriber_cannot_verify_own_order(ward: Ward) -> None:
         ward.services.calculator,
         ward.clock(),
     )
-    with pytest.raises(PermissionDenied, match="cannot be the prescriber"):
+    with pytest.raises(PermissionDenied, match="ordered it or changed its dose never verifies"):
         verify_order(
             VerifyOrder(both.id, order.id, Q_(50, "mg/h"), Q_(6, "mg/mL")),
             ward.uow(),
@@ -235,13 +239,26 @@ def test_escalating_a_running_infusion_gives_no_second_loading_dose(ward: Ward) 
         assert order.plan_inputs.get("infusion_running") is True
 
 
-def test_discontinue_needs_a_reason_and_ends_the_order(ward: Ward) -> None:
-    """An unstarted order is discontinued with a reason; afterwards nothing can verify it."""
+def test_discontinue_is_for_a_running_order_and_cancel_for_one_that_never_ran(
+    ward: Ward,
+) -> None:
+    """An unstarted order cannot be discontinued (it is cancelled instead); once cancelled with a
+    reason, nothing can verify it."""
+    from anakinra_iv.workflow.commands import CancelOrder
+    from anakinra_iv.workflow.services import cancel_order
+
     order_id = prescribe_step(ward)
-    discontinue_order(
-        Discontinue(ward.users["prescriber"], order_id, "entered for the wrong patient"),
+    with pytest.raises(InvalidTransition, match="'discontinue' is not allowed"):
+        discontinue_order(
+            Discontinue(ward.users["prescriber"], order_id, "entered for the wrong patient"),
+            ward.uow(),
+            ward.clock(),
+        )
+    view = cancel_order(
+        CancelOrder(ward.users["prescriber"], order_id, "entered for the wrong patient"),
         ward.uow(),
         ward.clock(),
     )
+    assert (view.status, view.status_reason) == ("cancelled", "entered for the wrong patient")
     with pytest.raises(InvalidTransition):
         verify(ward, order_id)

@@ -10,7 +10,7 @@ from anakinra_iv.errors import InvalidInput, InvalidTransition, PermissionDenied
 from anakinra_iv.units import Q_
 from anakinra_iv.workflow.commands import CheckBag, PrepareBag
 from anakinra_iv.workflow.services import VerificationMismatch, check_bag, prepare_bag
-from tests.workflow_support.fixtures import Ward, prescribe_step, verify
+from tests.workflow_support.fixtures import Ward, prescribe_step, read_bag, verify
 
 
 def _prepare(ward: Ward, order_id: int, who: str = "pharmacist", lots: tuple[str, ...] = ("L1",)):  # type: ignore[no-untyped-def]
@@ -51,29 +51,38 @@ def test_syringe_lots_are_required(ward: Ward) -> None:
 
 
 def test_second_check_by_the_preparer_is_refused(ward: Ward) -> None:
-    """The pharmacist who prepared a bag cannot check it; another pharmacist can."""
+    """The pharmacist who prepared a bag cannot check it; another pharmacist can, once."""
     order_id = prescribe_step(ward)
     verify(ward, order_id)
     bag = _prepare(ward, order_id)
-    with pytest.raises(PermissionDenied, match="other than"):
-        check_bag(CheckBag(ward.users["pharmacist"], bag.id), ward.uow(), ward.clock())
-    checked = check_bag(CheckBag(ward.users["pharmacist2"], bag.id), ward.uow(), ward.clock())
-    assert (checked.status, checked.checked_by) == ("checked", "ph_bo")
+    with pytest.raises(PermissionDenied, match="whoever prepared a bag never checks it"):
+        read_bag(ward, bag.id, who="pharmacist")
+    read_bag(ward, bag.id, who="pharmacist2")
+    with ward.uow() as uow:
+        stored = uow.bags.get(bag.id)
+        assert (stored.status, stored.checked_by_id) == ("checked", ward.users["pharmacist2"])
     with pytest.raises(InvalidTransition):
-        check_bag(CheckBag(ward.users["pharmacist2"], bag.id), ward.uow(), ward.clock())
+        read_bag(ward, bag.id, who="pharmacist2")
 
 
-def test_check_with_wrong_concentration_is_refused_and_recorded(ward: Ward) -> None:
-    """Reading 60 mg/mL off a 6 mg/mL bag is refused; the bag stays unchecked."""
+def test_check_with_a_wrong_reading_is_refused_and_recorded(ward: Ward) -> None:
+    """Reading 6000 mg off a 600 mg bag (a tenfold slip) is refused; the bag stays unchecked,
+    the attempt is stored and audited, and the message names neither the value nor which
+    reading was wrong."""
     order_id = prescribe_step(ward)
     verify(ward, order_id)
     bag = _prepare(ward, order_id)
-    with pytest.raises(VerificationMismatch):
+    with pytest.raises(VerificationMismatch) as caught:
         check_bag(
-            CheckBag(ward.users["pharmacist2"], bag.id, Q_(60, "mg/mL")), ward.uow(), ward.clock()
+            CheckBag(ward.users["pharmacist2"], bag.id, Q_(6000, "mg"), Q_(100, "mL"), ("L1",)),
+            ward.uow(),
+            ward.clock(),
         )
+    assert caught.value.field == "check" and "600" not in caught.value.message
     with ward.uow() as uow:
         assert uow.bags.get(bag.id).status == "prepared"
+        (attempt,) = uow.bag_checks.list_for_bag(bag.id)
+        assert (attempt.outcome, attempt.entered_drug_amount_mg) == ("mismatch", 6000.0)
         assert uow.audit.list_events(limit=1)[0].action == "bag.check_refused"
 
 

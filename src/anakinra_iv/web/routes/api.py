@@ -12,18 +12,22 @@ from anakinra_iv.web.errors import ERROR_RESPONSES
 from anakinra_iv.web.health import probe_database
 from anakinra_iv.web.schemas import (
     AdministrationCreate,
+    AlertPublic,
+    AlertResolve,
     AuditEventPublic,
     BagCheck,
     BagCreate,
     BagPublic,
     DoseChange,
     HealthPublic,
+    LoadingDoseCreate,
     ObservationCreate,
     ObservationPublic,
     OrderCreate,
     OrderPublic,
     PatientCreate,
     PatientPublic,
+    ReasonCreate,
     RecommendationCreate,
     RecommendationPublic,
     TokenPublic,
@@ -32,7 +36,14 @@ from anakinra_iv.web.schemas import (
 from anakinra_iv.web.schemas._base import MAX_RECORD_ID, PRINTABLE
 from anakinra_iv.web.security import create_token
 from anakinra_iv.workflow import queries, services
-from anakinra_iv.workflow.commands import RequestRecommendation
+from anakinra_iv.workflow.commands import (
+    CancelOrder,
+    Discontinue,
+    QueryOrder,
+    RejectOrder,
+    RequestRecommendation,
+    ResolveAlert,
+)
 
 router = APIRouter(prefix="/api", responses=ERROR_RESPONSES)
 
@@ -150,13 +161,66 @@ def change_dose(
     )
 
 
+@router.post("/orders/{order_id}/cancel", tags=["orders"])
+def cancel_order(
+    order_id: PathId, body: ReasonCreate, user: CurrentUser, app: ServicesDep
+) -> OrderPublic:
+    """Cancel an order that never ran (prescriber), with the reason."""
+    command = CancelOrder(user.user_id, order_id, body.reason)
+    return OrderPublic.from_view(services.cancel_order(command, app.new_uow(), app.now()))
+
+
+@router.post("/orders/{order_id}/discontinue", tags=["orders"])
+def discontinue_order(
+    order_id: PathId, body: ReasonCreate, user: CurrentUser, app: ServicesDep
+) -> OrderPublic:
+    """Discontinue a running order (prescriber), with the reason; the nurse then records the
+    stop of a pump still running."""
+    command = Discontinue(user.user_id, order_id, body.reason)
+    return OrderPublic.from_view(services.discontinue_order(command, app.new_uow(), app.now()))
+
+
 @router.post("/orders/{order_id}/verify", tags=["pharmacy"])
 def verify_order(
     order_id: PathId, body: VerifyCreate, user: CurrentUser, app: ServicesDep
 ) -> OrderPublic:
-    """Blind verification (pharmacist, not the prescriber)."""
+    """Blind verification (a pharmacist who neither ordered it nor changed its dose); a
+    mismatch answers only "does not match", and after the site's attempt limit the order is
+    locked for that pharmacist (403 ``check_locked``) and the pharmacy lead alerted."""
     command = body.to_command(user.user_id, order_id)
     return OrderPublic.from_view(services.verify_order(command, app.new_uow(), app.now()))
+
+
+@router.post("/orders/{order_id}/reject", tags=["pharmacy"])
+def reject_order(
+    order_id: PathId, body: ReasonCreate, user: CurrentUser, app: ServicesDep
+) -> OrderPublic:
+    """Reject an unverified order back to the prescriber (pharmacist), with the reason; the
+    order is closed."""
+    command = RejectOrder(user.user_id, order_id, body.reason)
+    return OrderPublic.from_view(services.reject_order(command, app.new_uow(), app.now()))
+
+
+@router.post("/orders/{order_id}/query", tags=["pharmacy"])
+def query_order(
+    order_id: PathId, body: ReasonCreate, user: CurrentUser, app: ServicesDep
+) -> OrderPublic:
+    """Query an unverified order back to the prescriber (pharmacist), who changes the dose or
+    cancels it."""
+    command = QueryOrder(user.user_id, order_id, body.reason)
+    return OrderPublic.from_view(services.query_order(command, app.new_uow(), app.now()))
+
+
+@router.post("/orders/{order_id}/loading-dose", status_code=201, tags=["nursing"])
+def create_loading_dose(
+    order_id: PathId, body: LoadingDoseCreate, user: CurrentUser, app: ServicesDep
+) -> OrderPublic:
+    """Record the loading dose given by IV push: dose, time, syringe lot (nurse)."""
+    command = body.to_command(user.user_id, order_id)
+    view = services.record_loading_dose(
+        command, app.new_uow(), app.now(), separate_hanging=app.settings.separate_hanging
+    )
+    return OrderPublic.from_view(view)
 
 
 @router.post("/orders/{order_id}/bags", status_code=201, tags=["pharmacy"])
@@ -169,11 +233,10 @@ def create_bag(order_id: PathId, body: BagCreate, user: CurrentUser, app: Servic
 
 
 @router.post("/bags/{bag_id}/check", tags=["pharmacy"])
-def check_bag(
-    bag_id: PathId, user: CurrentUser, app: ServicesDep, body: BagCheck | None = None
-) -> BagPublic:
-    """Second check of a bag (a pharmacist other than the preparer)."""
-    command = (body or BagCheck()).to_command(user.user_id, bag_id)
+def check_bag(bag_id: PathId, body: BagCheck, user: CurrentUser, app: ServicesDep) -> BagPublic:
+    """Blind second check of a bag (a pharmacist other than the preparer): the drug amount,
+    final volume and lots read off the bag; a mismatch answers only "does not match"."""
+    command = body.to_command(user.user_id, bag_id)
     return BagPublic.from_view(services.check_bag(command, app.new_uow(), app.now()))
 
 
@@ -183,8 +246,29 @@ def create_administration(
 ) -> OrderPublic:
     """Record start, rate change, pause, resume, bag change or stop (nurse)."""
     command = body.to_command(user.user_id, order_id)
-    view = services.record_administration(command, app.new_uow(), app.now(), app.calculator)
+    view = services.record_administration(
+        command,
+        app.new_uow(),
+        app.now(),
+        app.calculator,
+        separate_hanging=app.settings.separate_hanging,
+    )
     return OrderPublic.from_view(view)
+
+
+@router.get("/alerts", tags=["pharmacy"])
+def list_alerts(user: CurrentUser, uow: UowDep) -> list[AlertPublic]:
+    """Open alerts for the pharmacy lead (locked checks), oldest first."""
+    return [AlertPublic.from_view(a) for a in queries.list_open_alerts(uow, user.user_id)]
+
+
+@router.post("/alerts/{alert_id}/resolve", tags=["pharmacy"])
+def resolve_alert(
+    alert_id: PathId, body: AlertResolve, user: CurrentUser, app: ServicesDep
+) -> AlertPublic:
+    """Resolve an alert (pharmacy lead), lifting the lock it records."""
+    command = ResolveAlert(user.user_id, alert_id, body.note)
+    return AlertPublic.from_view(services.resolve_alert(command, app.new_uow(), app.now()))
 
 
 @router.get("/audit", tags=["audit"])

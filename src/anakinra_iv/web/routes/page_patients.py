@@ -3,17 +3,21 @@ stored labs, the latest recommendation asked for, the predicted concentration ba
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Annotated
-
 import numpy as np
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from anakinra_iv.errors import UnknownItem
 from anakinra_iv.reports.plots import IMAGE_FORMATS, plot_pk_band
 from anakinra_iv.web.deps import PageUser, PathId, ServicesDep
-from anakinra_iv.web.routes._page import FormText, OptionalText, render, run_action
+from anakinra_iv.web.routes._page import (
+    FormText,
+    OptionalText,
+    list_order_protocols,
+    read_local_time,
+    render,
+    run_action,
+)
 from anakinra_iv.web.schemas import ObservationCreate, PatientCreate
 from anakinra_iv.workflow import queries, services
 from anakinra_iv.workflow.commands import RequestRecommendation
@@ -37,29 +41,47 @@ def patients(request: Request, app: ServicesDep, user: PageUser) -> HTMLResponse
 def create_patient(
     app: ServicesDep,
     user: PageUser,
-    mrn: FormText,
-    name: FormText,
-    birth_date: Annotated[date, Form()],
-    sex: FormText,
-    weight: FormText,
+    mrn: FormText = "",
+    name: FormText = "",
+    birth_date: FormText = "",
+    sex: FormText = "",
+    weight: FormText = "",
     creatinine: OptionalText = None,
+    ward: OptionalText = None,
+    bed: OptionalText = None,
     csrf_token: OptionalText = None,
 ) -> RedirectResponse:
-    """Register a patient."""
+    """Register (admit) a patient."""
+    typed = {
+        "mrn": mrn,
+        "name": name,
+        "birth_date": birth_date,
+        "sex": sex,
+        "weight": weight,
+        "creatinine": creatinine,
+        "ward": ward,
+        "bed": bed,
+    }
 
     def run() -> str:
-        body = PatientCreate(
-            mrn=mrn,
-            name=name,
-            birth_date=birth_date,
-            sex=sex,
-            weight=weight,
-            creatinine=creatinine or None,
+        body = PatientCreate.model_validate(
+            {
+                "mrn": mrn,
+                "name": name,
+                "birth_date": birth_date,
+                "sex": sex,
+                "weight": weight,
+                "creatinine": creatinine or None,
+                "ward": ward or None,
+                "bed": bed or None,
+            }
         )
         view = services.create_patient(body.to_command(user.user_id), app.new_uow(), app.now())
         return f"/patients/{view.id}"
 
-    return run_action(user, csrf_token, "/patients", run)
+    return run_action(
+        app, user, csrf_token, "/patients", run, form=typed, done="Patient registered."
+    )
 
 
 @router.get("/patients/{patient_id}", response_class=HTMLResponse)
@@ -70,7 +92,7 @@ def patient_detail(
     review = get_patient_review(
         app.new_uow(), user.user_id, patient_id, app.now(), np.random.default_rng(REPORT_SEED)
     )
-    protocols = [p for p in app.calculator.list_protocol_infos() if p.regimen_kind == "continuous"]
+    protocols = list_order_protocols(app)
     return render(
         request,
         "patient.html",
@@ -100,7 +122,7 @@ def pk_figure(patient_id: PathId, image_format: str, app: ServicesDep, user: Pag
             field="patient_id",
             value=patient_id,
         )
-    figure = plot_pk_band(review.pk, review.segments, image_format)
+    figure = plot_pk_band(review.pk, review.segments, image_format, zone=app.zone)
     return Response(figure, media_type=_MEDIA[image_format])
 
 
@@ -109,13 +131,14 @@ def create_observation(
     patient_id: PathId,
     app: ServicesDep,
     user: PageUser,
-    value: FormText,
-    collected_at: FormText,
+    value: FormText = "",
+    collected_at: FormText = "",
     code: OptionalText = None,
     name: OptionalText = None,
     csrf_token: OptionalText = None,
 ) -> RedirectResponse:
-    """Record an observation."""
+    """Record an observation; the time typed is in the site's time zone."""
+    typed = {"value": value, "collected_at": collected_at, "code": code, "name": name}
 
     def run() -> None:
         body = ObservationCreate.model_validate(
@@ -123,16 +146,22 @@ def create_observation(
                 "code": code or None,
                 "name": name or None,
                 "value": value,
-                "collected_at": collected_at
-                if "+" in collected_at or collected_at.endswith("Z")
-                else collected_at + "Z",
+                "collected_at": read_local_time(collected_at, app, "collected_at"),
             }
         )
         services.record_observation(
             body.to_command(user.user_id, patient_id), app.new_uow(), app.now()
         )
 
-    return run_action(user, csrf_token, f"/patients/{patient_id}", run)
+    return run_action(
+        app,
+        user,
+        csrf_token,
+        f"/patients/{patient_id}",
+        run,
+        form=typed,
+        done="Observation recorded.",
+    )
 
 
 @router.post("/patients/{patient_id}/recommendations")
@@ -149,4 +178,6 @@ def create_recommendation(
         command = RequestRecommendation(user.user_id, patient_id, protocol_id or None)
         services.request_recommendation(command, app.new_uow(), app.calculator, app.now())
 
-    return run_action(user, csrf_token, f"/patients/{patient_id}", run)
+    return run_action(
+        app, user, csrf_token, f"/patients/{patient_id}", run, done="Recommendation shown below."
+    )

@@ -1,23 +1,28 @@
-"""Ward pages: the board of open infusions and the nursing page, and the nursing events
-(hang, rate change, pause, resume, bag change, stop) with the pump programme checked against the
-protocol's drug library."""
+"""Ward pages: the board of open infusions and the nursing list, and the nursing actions (loading
+dose, hang, rate change, pause, resume, bag change, and the stop with its reason and
+confirmation) with the pump programme checked against the protocol's drug library."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
+from anakinra_iv.errors import InvalidInput
 from anakinra_iv.web.deps import PageUser, PathId, ServicesDep
 from anakinra_iv.web.routes._page import (
     FormText,
     OptionalText,
+    read_local_time,
     read_optional_int,
     render,
     run_action,
 )
 from anakinra_iv.web.schemas import AdministrationCreate
+from anakinra_iv.web.schemas._base import read_quantity
 from anakinra_iv.workflow import services
 from anakinra_iv.workflow.board import list_board
+from anakinra_iv.workflow.commands import RecordAdministration, RecordLoadingDose
+from anakinra_iv.workflow.worklists import list_nursing
 
 __all__ = ["router"]
 
@@ -33,8 +38,8 @@ def board(request: Request, app: ServicesDep, user: PageUser) -> HTMLResponse:
 
 @router.get("/nursing", response_class=HTMLResponse)
 def nursing(request: Request, app: ServicesDep, user: PageUser) -> HTMLResponse:
-    """Infusions to hang or running, with the pump programme to key in."""
-    rows = list_board(app.new_uow(), user.user_id, app.now())
+    """The nursing list: infusions to start, running or to stop, with the next event."""
+    rows = list_nursing(app.new_uow(), user.user_id, app.now())
     return render(request, "nursing.html", app, user, rows=rows)
 
 
@@ -43,7 +48,7 @@ def administer(
     order_id: PathId,
     app: ServicesDep,
     user: PageUser,
-    event: FormText,
+    event: FormText = "",
     bag_id: OptionalText = None,
     rate_mg_per_h: OptionalText = None,
     rate_ml_per_h: OptionalText = None,
@@ -51,9 +56,24 @@ def administer(
     reason: OptionalText = None,
     csrf_token: OptionalText = None,
 ) -> RedirectResponse:
-    """A nursing event; a pump hard stop is refused, a soft alert needs the acknowledgement."""
+    """A nursing event; a pump hard stop is refused, a soft alert needs the acknowledgement.
+    A stop has its own form (reason and confirmation)."""
+    typed = {
+        "event": event,
+        "bag_id": bag_id,
+        "rate_mg_per_h": rate_mg_per_h,
+        "rate_ml_per_h": rate_ml_per_h,
+        "reason": reason,
+    }
 
     def run() -> None:
+        if not event:
+            raise InvalidInput("'event' is missing: choose what you are recording", field="event")
+        if event == "stop":
+            raise InvalidInput(
+                "'event': a stop is recorded with the stop form (reason and confirmation)",
+                field="event",
+            )
         body = AdministrationCreate(
             event=event,
             bag_id=read_optional_int(bag_id, "bag_id"),
@@ -63,7 +83,87 @@ def administer(
             reason=reason or None,
         )
         services.record_administration(
-            body.to_command(user.user_id, order_id), app.new_uow(), app.now(), app.calculator
+            body.to_command(user.user_id, order_id),
+            app.new_uow(),
+            app.now(),
+            app.calculator,
+            separate_hanging=app.settings.separate_hanging,
         )
 
-    return run_action(user, csrf_token, f"/orders/{order_id}", run)
+    done = f"Recorded: {event.replace('_', ' ')}." if event else "Recorded."
+    return run_action(app, user, csrf_token, f"/orders/{order_id}", run, form=typed, done=done)
+
+
+@router.post("/orders/{order_id}/stop")
+def stop(
+    order_id: PathId,
+    app: ServicesDep,
+    user: PageUser,
+    reason: OptionalText = None,
+    confirm_stop: OptionalText = None,
+    csrf_token: OptionalText = None,
+) -> RedirectResponse:
+    """Stop the infusion for good: a reason and a confirmation are both needed."""
+
+    def run() -> None:
+        if not confirm_stop:
+            raise InvalidInput(
+                "'confirm_stop': tick the box to confirm that the infusion is stopped for good "
+                "(a pause keeps the order)",
+                field="confirm_stop",
+            )
+        services.record_administration(
+            RecordAdministration(user.user_id, order_id, "stop", reason=reason or None),
+            app.new_uow(),
+            app.now(),
+            app.calculator,
+        )
+
+    return run_action(
+        app,
+        user,
+        csrf_token,
+        f"/orders/{order_id}",
+        run,
+        form={"stop_reason": reason},
+        done="Infusion stopped.",
+    )
+
+
+@router.post("/orders/{order_id}/loading-dose")
+def loading_dose(
+    order_id: PathId,
+    app: ServicesDep,
+    user: PageUser,
+    dose_mg: OptionalText = None,
+    syringe_lot: OptionalText = None,
+    given_at: OptionalText = None,
+    csrf_token: OptionalText = None,
+) -> RedirectResponse:
+    """Record the loading dose given by IV push."""
+    typed = {"dose_mg": dose_mg, "syringe_lot": syringe_lot, "given_at": given_at}
+
+    def run() -> None:
+        dose = read_quantity(dose_mg or None, field="dose_mg", unit="mg")
+        services.record_loading_dose(
+            RecordLoadingDose(
+                user.user_id,
+                order_id,
+                dose,
+                syringe_lot or "",
+                read_local_time(given_at, app, "given_at"),
+            ),
+            app.new_uow(),
+            app.now(),
+            separate_hanging=app.settings.separate_hanging,
+        )
+
+    return run_action(
+        app,
+        user,
+        csrf_token,
+        f"/orders/{order_id}",
+        run,
+        form=typed,
+        done="Loading dose recorded.",
+    )

@@ -1,9 +1,11 @@
 """API schemas: what the API accepts (``*Create``) and returns (``*Public``), one module per
 concept; every problem of a body names its field, and all of them are reported together."""
 
+from anakinra_iv.web.schemas.lifecycle import LoadingDoseCreate, ReasonCreate
 from anakinra_iv.web.schemas.nursing import AdministrationCreate
 from anakinra_iv.web.schemas.orders import (
     DoseChange,
+    LoadingDosePublic,
     OrderCreate,
     OrderPublic,
     SegmentPublic,
@@ -17,7 +19,14 @@ from anakinra_iv.web.schemas.patients import (
     RecommendationCreate,
     RecommendationPublic,
 )
-from anakinra_iv.web.schemas.pharmacy import BagCheck, BagCreate, BagPublic
+from anakinra_iv.web.schemas.pharmacy import (
+    AlertPublic,
+    AlertResolve,
+    BagCheck,
+    BagCreate,
+    BagPublic,
+    SyringeIn,
+)
 from anakinra_iv.web.schemas.system import (
     AuditEventPublic,
     ErrorPublic,
@@ -28,6 +37,8 @@ from anakinra_iv.web.schemas.system import (
 
 __all__ = [
     "AdministrationCreate",
+    "AlertPublic",
+    "AlertResolve",
     "AuditEventPublic",
     "BagCheck",
     "BagCreate",
@@ -35,6 +46,8 @@ __all__ = [
     "DoseChange",
     "ErrorPublic",
     "HealthPublic",
+    "LoadingDoseCreate",
+    "LoadingDosePublic",
     "ObservationCreate",
     "ObservationPublic",
     "OrderCreate",
@@ -42,9 +55,11 @@ __all__ = [
     "PatientCreate",
     "PatientPublic",
     "ProblemPublic",
+    "ReasonCreate",
     "RecommendationCreate",
     "RecommendationPublic",
     "SegmentPublic",
+    "SyringeIn",
     "TokenPublic",
     "VerifyCreate",
 ]

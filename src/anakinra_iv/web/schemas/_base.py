@@ -138,10 +138,11 @@ def _is_number(text: str) -> bool:
 
 def read_quantity(value: str | float | None, *, field: str, unit: str, **kw: Any) -> Quantity:
     """Read a quantity. A bare number is accepted only where the field name states the unit
-    (``rate_mg_per_h``); elsewhere (``weight``) the unit must be written."""
+    (``rate_mg_per_h``, ``dose_mg``, ``final_volume_ml``); elsewhere (``weight``) the unit
+    must be written."""
     if value is None:
         raise InvalidInput(f"'{field}' is missing", field=field)
-    unit_in_name = "_per_" in field
+    unit_in_name = "_per_" in field or field.endswith(("_mg", "_ml"))
     if isinstance(value, int | float) or (unit_in_name and _is_number(value.strip())):
         value = f"{value} {unit}"
     try:

@@ -25,7 +25,8 @@ __all__ = ["AdministrationCreate"]
 class AdministrationCreate(In):
     """A nursing event: ``start``, ``rate_change``, ``pause``, ``resume``, ``bag_change`` or
     ``stop``; ``rate_ml_per_h`` is the pump rate keyed in, checked against the drug library
-    (a soft alert needs ``acknowledge_pump_alerts``)."""
+    (a soft alert needs ``acknowledge_pump_alerts``). ``pause`` and ``stop`` need a
+    ``reason``."""
 
     event: Text16
     bag_id: RecordId | None = None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field
 
@@ -24,17 +24,32 @@ from anakinra_iv.web.schemas.pharmacy import BagPublic
 from anakinra_iv.workflow.commands import ChangeDose, Prescribe, VerifyOrder
 from anakinra_iv.workflow.views import OrderView
 
-__all__ = ["DoseChange", "OrderCreate", "OrderPublic", "SegmentPublic", "VerifyCreate"]
+__all__ = [
+    "DoseChange",
+    "LoadingDosePublic",
+    "OrderCreate",
+    "OrderPublic",
+    "SegmentPublic",
+    "VerifyCreate",
+]
+
+RenalDecision = Literal["apply", "keep"]
 
 
 class OrderCreate(In):
-    """A new order at a protocol ``step`` or a ``daily_dose`` such as ``"1200 mg"``."""
+    """A new order at a protocol ``step`` or a ``daily_dose`` such as ``"1200 mg"``.
+
+    When the protocol's renal rule fires for the patient, ``renal_decision`` is required:
+    ``apply`` the suggested adjusted dose, or ``keep`` the dose with ``renal_reason``.
+    """
 
     patient_id: RecordId
     protocol_id: Text100
     daily_dose: Text100 | None = None
     step: int | None = Field(default=None, strict=True, ge=1, le=MAX_RECORD_ID)
     override_reason: LongText | None = None
+    renal_decision: RenalDecision | None = None
+    renal_reason: LongText | None = None
 
     def to_command(self, user_id: int) -> Prescribe:
         """The command; a daily dose in plain mg is read as mg per day."""
@@ -45,17 +60,22 @@ class OrderCreate(In):
             self.step,
             read_daily_dose(self.daily_dose),
             self.override_reason,
+            self.renal_decision,
+            self.renal_reason,
         )
 
 
 class DoseChange(In):
-    """A dose change: a new ``step`` or ``daily_dose``, with the reason for it."""
+    """A dose change: a new ``step`` or ``daily_dose``, with the reason for it (and the renal
+    decision when the renal rule fires, as for a new order)."""
 
     daily_dose: Text100 | None = None
     step: int | None = Field(default=None, strict=True, ge=1, le=MAX_RECORD_ID)
     override_reason: LongText | None = None
     reason: LongText = ""
     version: RecordId | None = None
+    renal_decision: RenalDecision | None = None
+    renal_reason: LongText | None = None
 
     def to_command(self, user_id: int, order_id: int) -> ChangeDose:
         """The command."""
@@ -67,6 +87,8 @@ class DoseChange(In):
             self.override_reason,
             self.reason,
             self.version,
+            self.renal_decision,
+            self.renal_reason,
         )
 
 
@@ -112,8 +134,23 @@ class SegmentPublic(Out):
     recorded_by: str
 
 
+class LoadingDosePublic(Out):
+    """The loading dose as given."""
+
+    dose_mg: float
+    given_at: datetime
+    syringe_lot: str
+    given_by: str
+
+
 class OrderPublic(Out):
-    """An order: current state, segments and bags."""
+    """An order: current state, segments and bags.
+
+    While the order awaits a pharmacist's blind verification, that pharmacist gets it
+    ``blinded``: the rate, concentrations, daily dose worked out from a step, loading dose,
+    limit check and ``plan`` are null or empty, and ``as_written`` holds what the prescriber
+    wrote and what it was based on.
+    """
 
     id: int
     patient_id: int
@@ -124,13 +161,22 @@ class OrderPublic(Out):
     needs_verification: bool
     version: int
     step: int | None
-    daily_dose_mg: float
-    rate_mg_per_h: float
+    daily_dose_mg: float | None
+    rate_mg_per_h: float | None
     loading_dose_mg: float | None
-    planned_concentration_mg_per_ml: float
-    planned_rate_ml_per_h: float
-    limit_status: str
+    planned_concentration_mg_per_ml: float | None
+    planned_rate_ml_per_h: float | None
+    limit_status: str | None
     override_reason: str | None
+    renal_decision: str | None
+    renal_reason: str | None
+    dose_changed_by: str | None
+    status_reason: str | None
+    status_by: str | None
+    status_at: datetime | None
+    loading_dose: LoadingDosePublic | None
+    blinded: bool
+    as_written: dict[str, Any]
     verified_rate_mg_per_h: float | None
     verified_concentration_mg_per_ml: float | None
     verified_by: str | None
@@ -150,8 +196,9 @@ class OrderPublic(Out):
         data: dict[str, Any] = {
             name: getattr(view, name)
             for name in cls.model_fields
-            if name not in ("plan", "current_rate_mg_per_h", "current_rate_ml_per_h")
+            if name not in ("plan", "current_rate_mg_per_h", "current_rate_ml_per_h", "bags")
         }
+        data["bags"] = [BagPublic.from_view(b) for b in view.bags]
         return cls.model_validate(
             {
                 **data,

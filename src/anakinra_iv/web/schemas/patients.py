@@ -47,6 +47,8 @@ class PatientCreate(In):
     creatinine: Text100 | None = None
     height: Text100 | None = None
     renal_replacement: RenalReplacement = "none"
+    ward: Text64 | None = None
+    bed: Text32 | None = None
 
     def to_command(self, user_id: int) -> CreatePatient:
         """The command, with every quantity read; all problems reported together."""
@@ -88,6 +90,8 @@ class PatientCreate(In):
             creatinine,
             height,
             self.renal_replacement,
+            ward=self.ward,
+            bed=self.bed,
         )
 
 
@@ -113,6 +117,8 @@ class PatientPublic(Out):
     birth_date: date
     sex: str
     renal_replacement: str
+    ward: str | None
+    bed: str | None
     observations: list[ObservationPublic]
 
 

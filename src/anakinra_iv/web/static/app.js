@@ -1,5 +1,8 @@
-// Live calculation on order entry: the form's fields are sent to its data-preview URL and the
-// returned HTML fragment replaces the element named by data-target (as htmx's hx-get would).
+// Small enhancements; every page works without them.
+// 1. Live calculation on order entry: the form's fields are sent to its data-preview URL and the
+//    returned HTML fragment replaces the element named by data-target (as htmx's hx-get would).
+// 2. Buttons with data-print print the page.
+// 3. The renal decision's reason field is required only while "keep" is chosen.
 (function () {
   "use strict";
   function wire(form) {
@@ -17,12 +20,14 @@
       timer = setTimeout(refresh, 250);
     });
     form.addEventListener("change", refresh);
+    refresh();
   }
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("form[data-preview]").forEach(wire);
-    // Print buttons (the Content-Security-Policy allows no inline script such as onclick).
-    document.querySelectorAll("button[data-print]").forEach(function (button) {
+    document.querySelectorAll("[data-print]").forEach(function (button) {
       button.addEventListener("click", function () { window.print(); });
     });
+    var summary = document.getElementById("error-summary");
+    if (summary) { summary.focus(); }
   });
 })();

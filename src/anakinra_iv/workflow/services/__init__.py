@@ -1,5 +1,6 @@
 """Service layer: one function per use case, each one transaction through a unit of work."""
 
+from anakinra_iv.workflow.services._checks import CheckLocked, VerificationMismatch
 from anakinra_iv.workflow.services.access import (
     change_password,
     check_credential,
@@ -9,7 +10,10 @@ from anakinra_iv.workflow.services.access import (
     unlock_user,
 )
 from anakinra_iv.workflow.services.accounts import add_user, approve_protocol, authenticate
+from anakinra_iv.workflow.services.alerts import resolve_alert
+from anakinra_iv.workflow.services.disclosures import DISCLOSURES, record_disclosure
 from anakinra_iv.workflow.services.intake import IntakeResult, record_patient_observations
+from anakinra_iv.workflow.services.loading import LoadingDoseNotVerified, record_loading_dose
 from anakinra_iv.workflow.services.nursing import (
     ADMINISTRATION_EVENTS,
     PumpAlertNotAcknowledged,
@@ -17,29 +21,41 @@ from anakinra_iv.workflow.services.nursing import (
     RateNotVerified,
     record_administration,
 )
-from anakinra_iv.workflow.services.orders import (
-    VerificationMismatch,
-    change_dose,
+from anakinra_iv.workflow.services.order_status import (
+    cancel_order,
     discontinue_order,
+    query_order,
+    reject_order,
+)
+from anakinra_iv.workflow.services.orders import (
+    RENAL_DECISIONS,
+    RenalDecisionRequired,
+    change_dose,
     prescribe,
-    verify_order,
 )
 from anakinra_iv.workflow.services.patients import create_patient, record_observation
 from anakinra_iv.workflow.services.pharmacy import BagStatus, check_bag, prepare_bag
 from anakinra_iv.workflow.services.reviews import REVIEW_KIND, request_recommendation
+from anakinra_iv.workflow.services.verification import verify_order
 
 __all__ = [
     "ADMINISTRATION_EVENTS",
+    "DISCLOSURES",
+    "RENAL_DECISIONS",
     "REVIEW_KIND",
     "BagStatus",
+    "CheckLocked",
     "IntakeResult",
+    "LoadingDoseNotVerified",
     "PumpAlertNotAcknowledged",
     "PumpProgrammeRefused",
     "RateNotVerified",
+    "RenalDecisionRequired",
     "VerificationMismatch",
     "add_user",
     "approve_protocol",
     "authenticate",
+    "cancel_order",
     "change_dose",
     "change_password",
     "check_bag",
@@ -48,11 +64,16 @@ __all__ = [
     "discontinue_order",
     "prepare_bag",
     "prescribe",
+    "query_order",
     "record_access",
     "record_administration",
+    "record_disclosure",
+    "record_loading_dose",
     "record_observation",
     "record_patient_observations",
+    "reject_order",
     "request_recommendation",
+    "resolve_alert",
     "set_user_active",
     "sign_out",
     "unlock_user",

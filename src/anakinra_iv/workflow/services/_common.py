@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from anakinra_iv.errors import ConflictError, InvalidInput
-from anakinra_iv.records.tables import AdministrationSegment, Bag, Order, User
+from anakinra_iv.records.tables import AdministrationSegment, Bag, LoadingDose, Order, User
 from anakinra_iv.records.unit_of_work import UnitOfWork
 from anakinra_iv.units import Quantity, magnitude_in
 from anakinra_iv.workflow.auth import AuthenticationFailed
 from anakinra_iv.workflow.roles import Action, require_allowed
-from anakinra_iv.workflow.views import BagView, OrderView, SegmentView
+from anakinra_iv.workflow.views import BagView, LoadingDoseView, OrderView, SegmentView
 
 __all__ = [
     "build_order_view",
     "load_actor",
     "lookup_names",
+    "read_loading_doses",
     "require_expected_version",
     "save_order",
     "to_unit",
@@ -44,18 +45,32 @@ def build_order_view(
     *,
     segments: Sequence[AdministrationSegment] | None = None,
     bags: Sequence[Bag] | None = None,
+    loading_doses: Mapping[int, LoadingDose] | None = None,
 ) -> OrderView:
-    """The full view of an order: segments and bags included.
+    """The full view of an order: segments, bags and the loading dose included.
 
     A service that already holds the order's complete segments (in sequence) or bags (oldest
     first), such as an empty list for an order it has just created, passes them and they are
-    not read again.
+    not read again; a list of many orders passes the loading doses of all of them, read in one
+    query (:func:`read_loading_doses`).
     """
     segments = list(uow.segments.list_for_order(order.id) if segments is None else segments)
     bags = list(uow.bags.list_for_order(order.id) if bags is None else bags)
+    if loading_doses is not None:
+        loading = loading_doses.get(order.id)
+    elif order.loading_dose_mg is None:
+        loading = None
+    else:
+        loading = uow.loading_doses.find_for_order(order.id)
     names = lookup_names(
         uow,
-        [order.prescriber_id, order.verified_by_id]
+        [
+            order.prescriber_id,
+            order.verified_by_id,
+            order.dose_changed_by_id,
+            order.status_by_id,
+            None if loading is None else loading.given_by_id,
+        ]
         + [s.recorded_by_id for s in segments]
         + [b.prepared_by_id for b in bags]
         + [b.checked_by_id for b in bags],
@@ -65,7 +80,13 @@ def build_order_view(
         names,
         SegmentView.from_rows(segments, names),
         tuple(BagView.from_row(b, names) for b in bags),
+        None if loading is None else LoadingDoseView.from_row(loading, names),
     )
+
+
+def read_loading_doses(uow: UnitOfWork, orders: Iterable[Order]) -> dict[int, LoadingDose]:
+    """The loading doses of these orders by order id, in one query."""
+    return {d.order_id: d for d in uow.loading_doses.list_for_orders(o.id for o in orders)}
 
 
 def require_expected_version(order: Order, expected: int | None) -> None:

@@ -3,6 +3,9 @@
 Every observation is read and checked before the unit of work opens; inside it the patient is
 found (by id, or by MRN with birth date and sex agreeing) or registered, and every observation is
 stored. The first problem rolls the whole batch back: nothing is half-written.
+
+An observation the patient already has (same code, collection time and value, in the same unit)
+is not stored again, so importing the same file twice adds nothing the second time.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from anakinra_iv.errors import ConflictError, InvalidInput, UnknownItem
-from anakinra_iv.records.tables import User
+from anakinra_iv.records.tables import Observation, User
 from anakinra_iv.records.unit_of_work import UnitOfWork
 from anakinra_iv.units import magnitude_in
 from anakinra_iv.workflow.commands import RecordObservation, RecordPatientObservations
@@ -20,6 +23,7 @@ from anakinra_iv.workflow.roles import Action, require_allowed
 from anakinra_iv.workflow.services._common import load_actor
 from anakinra_iv.workflow.services.patients import (
     WEIGHT_CODE,
+    CheckedObservation,
     add_observation,
     add_patient,
     check_new_patient,
@@ -36,6 +40,23 @@ class IntakeResult:
     patient_id: int
     created_patient: bool
     observation_ids: tuple[int, ...]
+    duplicates: int = 0
+
+
+ObservationKey = tuple[str | None, datetime, float, str]
+
+
+def _key(code: str | None, at: datetime, magnitude: float, unit: str) -> ObservationKey:
+    return (code, at, round(magnitude, 9), unit)
+
+
+def _stored_keys(uow: UnitOfWork, patient_id: int) -> set[ObservationKey]:
+    rows: list[Observation] = list(uow.observations.list_for_patient(patient_id))
+    return {_key(o.code, o.collected_at, o.magnitude, o.unit) for o in rows}
+
+
+def _checked_key(c: CheckedObservation) -> ObservationKey:
+    return _key(c.code, c.collected_at, c.magnitude, c.unit)
 
 
 def _find_or_add_patient(
@@ -76,7 +97,9 @@ def _find_or_add_patient(
             new.weight_collected_at or now,
             code=WEIGHT_CODE,
         )
-        add_observation(uow, actor, found.id, check_observation(weight, now), now)
+        checked = check_observation(weight, now)
+        if _checked_key(checked) not in _stored_keys(uow, found.id):
+            add_observation(uow, actor, found.id, checked, now)
     return found.id, False
 
 
@@ -88,6 +111,12 @@ def record_patient_observations(
     with uow:
         actor = load_actor(uow, cmd.user_id, Action.RECORD_OBSERVATION)
         patient_id, created = _find_or_add_patient(uow, actor, cmd, now)
-        ids = tuple(add_observation(uow, actor, patient_id, c, now).id for c in checked)
+        seen = _stored_keys(uow, patient_id)
+        ids: list[int] = []
+        for c in checked:
+            if _checked_key(c) in seen:
+                continue
+            seen.add(_checked_key(c))
+            ids.append(add_observation(uow, actor, patient_id, c, now).id)
         uow.commit()
-    return IntakeResult(patient_id, created, ids)
+    return IntakeResult(patient_id, created, tuple(ids), len(checked) - len(ids))

@@ -1,20 +1,25 @@
-"""Use case of nursing: record an administration event as a new constant-rate segment."""
+"""Use case of nursing: record an administration event as a new constant-rate segment.
+
+A pause and a stop need a reason (a stop ends the order; a pause does not). Whoever verified the
+order's dose or prepared the bag does not also hang it (``separate_hanging``, a site setting on by
+default): the person counts, whatever roles they hold.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import Any
 
-from anakinra_iv.errors import InvalidInput, InvalidTransition, OverrideRequired
+from anakinra_iv.errors import ConflictError, InvalidInput, InvalidTransition, OverrideRequired
 from anakinra_iv.records.audit import AuditEntry
 from anakinra_iv.records.tables import AdministrationSegment, Bag, Order
 from anakinra_iv.records.unit_of_work import UnitOfWork
 from anakinra_iv.units import Q_
 from anakinra_iv.workflow.checks import get_check_tolerances, is_within_tolerance
 from anakinra_iv.workflow.commands import RecordAdministration
-from anakinra_iv.workflow.lifecycle import OrderEvent, get_next_status
+from anakinra_iv.workflow.lifecycle import OrderEvent, OrderStatus, get_next_status
 from anakinra_iv.workflow.ports import DoseCalculator, PumpRequest, PumpVerdict
-from anakinra_iv.workflow.roles import Action
+from anakinra_iv.workflow.roles import Action, require_different_person
 from anakinra_iv.workflow.services._common import (
     build_order_view,
     load_actor,
@@ -188,8 +193,28 @@ def _verdict_json(verdict: PumpVerdict) -> dict[str, Any]:
     }
 
 
+def _require_no_other_infusion(uow: UnitOfWork, order: Order) -> None:
+    """A discontinued order closes at once (a new order may be written), but its infusion runs
+    until a nurse stops it: nothing of a second order runs while it does (one infusion per
+    patient at the bedside, whatever the orders' statuses)."""
+    statuses = [s.value for s in OrderStatus]
+    for other in uow.orders.list_still_running(statuses, patient_id=order.patient_id):
+        if other.id != order.id:
+            raise ConflictError(
+                f"patient {order.patient_id} still has order {other.id} running "
+                f"('{other.status}'): stop that infusion before order {order.id} runs",
+                field="order_id",
+                value=order.id,
+            )
+
+
 def record_administration(
-    cmd: RecordAdministration, uow: UnitOfWork, now: datetime, calculator: DoseCalculator
+    cmd: RecordAdministration,
+    uow: UnitOfWork,
+    now: datetime,
+    calculator: DoseCalculator,
+    *,
+    separate_hanging: bool = True,
 ) -> OrderView:
     """Record start, rate change, pause, resume, bag change or stop of an infusion.
 
@@ -211,8 +236,8 @@ def record_administration(
             f"'at' must not be in the future (got '{at.isoformat()}')", field="at", value=at
         )
     reason = (cmd.reason or "").strip() or None
-    if cmd.event == "pause" and reason is None:
-        raise InvalidInput("'reason' is required to pause an infusion", field="reason")
+    if cmd.event in ("pause", "stop") and reason is None:
+        raise InvalidInput(f"'reason' is required to {cmd.event} an infusion", field="reason")
     with uow:
         actor = load_actor(uow, cmd.user_id, Action.ADMINISTER)
         order = uow.orders.get(cmd.order_id)
@@ -229,10 +254,23 @@ def record_administration(
                 field="at",
                 value=at.isoformat(),
             )
+        if order.status == OrderStatus.DISCONTINUED and (last is None or last.rate_mg_per_h <= 0):
+            raise InvalidTransition(
+                f"order {order.id} is discontinued and its infusion is not running",
+                field="status",
+                value=order.status,
+            )
         current_bag = None if last is None or last.bag_id is None else uow.bags.get(last.bag_id)
         bag = current_bag
         if cmd.event in ("start", "bag_change"):
             bag = _usable_bag(uow, order, cmd.bag_id, at)
+            if separate_hanging:
+                require_different_person(
+                    actor.id,
+                    (order.verified_by_id, bag.prepared_by_id),
+                    rule=f"bag {bag.id}: whoever verified the order or prepared the bag does "
+                    "not also hang it",
+                )
             bag.status = BagStatus.HUNG
             if current_bag is not None and current_bag.id != bag.id:
                 current_bag.status = BagStatus.REMOVED
@@ -241,6 +279,7 @@ def record_administration(
         if cmd.event in _RUNNING_EVENTS:
             if bag is None:
                 raise InvalidTransition(f"order {order.id} has no bag hung", field="bag_id")
+            _require_no_other_infusion(uow, order)
             _require_within_beyond_use(bag, at)
             rate = _verified_rate(order, cmd)
             rate_ml, verdict = _check_pump(order, bag, rate, cmd, calculator)
@@ -266,6 +305,8 @@ def record_administration(
         old_status = order.status
         order.status = next_status.value
         order.updated_at = now
+        if cmd.event == "stop" and old_status != OrderStatus.DISCONTINUED:
+            order.status_reason, order.status_by_id, order.status_at = reason, actor.id, at
         save_order(uow, order)
         uow.audit.append(
             AuditEntry(

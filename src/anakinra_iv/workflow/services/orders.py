@@ -1,4 +1,9 @@
-"""Use cases of orders: prescribe, change the dose, discontinue, verify blind."""
+"""Use cases of orders: prescribe and change the dose, with the prescriber's renal decision.
+
+When the protocol's renal rule fires for the patient, the order is not signed until the
+prescriber decides: ``apply`` the suggested adjusted dose, or ``keep`` the dose with a reason.
+The decision is stored with the order and in its audit event.
+"""
 
 from __future__ import annotations
 
@@ -6,17 +11,17 @@ from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
-from anakinra_iv.errors import AnakinraError, InvalidInput, InvalidTransition, ProblemList
+from anakinra_iv.errors import InvalidInput, InvalidTransition, OverrideRequired
 from anakinra_iv.records.audit import AuditEntry
-from anakinra_iv.records.tables import Order, Patient, Recommendation, User, Verification
+from anakinra_iv.records.tables import Order, Patient, Recommendation, User
 from anakinra_iv.records.unit_of_work import UnitOfWork
 from anakinra_iv.units import Q_
-from anakinra_iv.workflow.checks import get_check_tolerances, is_within_tolerance
-from anakinra_iv.workflow.commands import ChangeDose, Discontinue, Prescribe, VerifyOrder
+from anakinra_iv.workflow.commands import ChangeDose, Prescribe
 from anakinra_iv.workflow.lifecycle import OrderEvent, OrderStatus, get_next_status
 from anakinra_iv.workflow.open_orders import require_no_open_order
 from anakinra_iv.workflow.ports import DoseCalculator, PlanRequest, PlanResult
-from anakinra_iv.workflow.roles import Action, require_different_person
+from anakinra_iv.workflow.roles import Action
+from anakinra_iv.workflow.services._checks import VerificationMismatch
 from anakinra_iv.workflow.services._common import (
     build_order_view,
     load_actor,
@@ -27,19 +32,62 @@ from anakinra_iv.workflow.services._common import (
 from anakinra_iv.workflow.views import OrderView
 
 __all__ = [
+    "RENAL_DECISIONS",
+    "RenalDecisionRequired",
     "VerificationMismatch",
     "build_plan_request",
     "change_dose",
-    "discontinue_order",
+    "check_renal_decision",
     "get_age_years",
     "prescribe",
     "read_plan_request",
-    "verify_order",
 ]
 
+RENAL_DECISIONS = ("apply", "keep")
+"""The prescriber's answers when the renal rule fires: apply the suggestion, or keep the dose."""
 
-class VerificationMismatch(InvalidInput):
-    """An independently entered value does not match the order; the attempt is recorded."""
+
+class RenalDecisionRequired(OverrideRequired):
+    """The renal rule fired: the prescriber must apply the suggested dose or keep it with a
+    reason before the order is signed."""
+
+
+def check_renal_decision(
+    renal: dict[str, Any] | None, decision: str | None, reason: str | None
+) -> tuple[str | None, str | None]:
+    """The (decision, reason) to store; refuse a missing or incomplete decision.
+
+    ``renal`` is the plan's ``renal_adjustment`` summary (None when the rule does not fire, and
+    then nothing is stored).
+
+    >>> check_renal_decision(None, "apply", None)
+    (None, None)
+    >>> check_renal_decision({"category": "x"}, "keep", " dialysis tonight ")
+    ('keep', 'dialysis tonight')
+    """
+    if decision is not None and decision not in RENAL_DECISIONS:
+        raise InvalidInput(
+            f"'renal_decision' must be one of {', '.join(RENAL_DECISIONS)} (got '{decision}')",
+            field="renal_decision",
+            value=decision,
+        )
+    if renal is None:
+        return None, None
+    if decision is None:
+        suggested = renal.get("suggested_daily_dose_mg")
+        shown = f"{suggested:,.0f} mg/day" if isinstance(suggested, int | float) else "a lower dose"
+        raise RenalDecisionRequired(
+            f"'renal_decision' is required: the renal rule fires ({renal.get('category')}); "
+            f"apply the suggested {shown}, or keep the dose and give the reason",
+            field="renal_decision",
+        )
+    text = (reason or "").strip() or None
+    if decision == "keep" and text is None:
+        raise InvalidInput(
+            "'renal_reason' is required to keep the dose when the renal rule fires",
+            field="renal_reason",
+        )
+    return decision, text
 
 
 def get_age_years(birth_date: date, today: date) -> float:
@@ -65,6 +113,7 @@ def build_plan_request(
     daily_dose: Any,
     override_reason: str | None,
     protocol_version: str | None = None,
+    apply_renal_adjustment: bool = False,
 ) -> PlanRequest:
     weight = uow.observations.find_latest(patient.id, "29463-7")
     if weight is None:
@@ -82,6 +131,7 @@ def build_plan_request(
         step=step,
         daily_dose=daily_dose,
         override_reason=override_reason or None,
+        apply_renal_adjustment=apply_renal_adjustment,
     )
 
 
@@ -107,6 +157,7 @@ def read_plan_request(inputs: dict[str, Any]) -> PlanRequest:
         daily_dose=quantity(inputs.get("daily_dose")),
         override_reason=inputs.get("override_reason"),
         infusion_running=bool(inputs.get("infusion_running", False)),
+        apply_renal_adjustment=bool(inputs.get("apply_renal_adjustment", False)),
     )
 
 
@@ -189,11 +240,22 @@ def prescribe(
             step=cmd.step,
             daily_dose=cmd.daily_dose,
             override_reason=cmd.override_reason,
+            apply_renal_adjustment=cmd.renal_decision == "apply",
         )
         plan = calculator.calculate_plan(request, now=now)
         _require_approved(uow, plan)
-        fields = _plan_fields(plan)
-        stored_request = replace(request, protocol_version=plan.protocol_version)
+        renal_decision, renal_reason = check_renal_decision(
+            plan.summary.get("renal_adjustment"), cmd.renal_decision, cmd.renal_reason
+        )
+        fields = _plan_fields(plan) | {
+            "renal_decision": renal_decision,
+            "renal_reason": renal_reason,
+        }
+        stored_request = replace(
+            request,
+            protocol_version=plan.protocol_version,
+            apply_renal_adjustment=renal_decision == "apply",
+        )
         order = uow.orders.add(
             Order(
                 patient_id=patient.id,
@@ -246,18 +308,29 @@ def change_dose(
             step=cmd.step,
             daily_dose=cmd.daily_dose,
             override_reason=cmd.override_reason,
+            apply_renal_adjustment=cmd.renal_decision == "apply",
         )
         # A dose change of a running infusion gives no second loading dose.
         running = bool(uow.segments.list_for_order(order.id))
         request = replace(request, infusion_running=running)
         plan = calculator.calculate_plan(request, now=now)
         _require_approved(uow, plan)
-        fields = _plan_fields(plan)
+        renal_decision, renal_reason = check_renal_decision(
+            plan.summary.get("renal_adjustment"), cmd.renal_decision, cmd.renal_reason
+        )
+        request = replace(request, apply_renal_adjustment=renal_decision == "apply")
+        fields = _plan_fields(plan) | {
+            "renal_decision": renal_decision,
+            "renal_reason": renal_reason,
+        }
         old = {key: getattr(order, key) for key in fields} | {"status": order.status}
         for key, value in fields.items():
             setattr(order, key, value)
         order.status = next_status.value
         order.needs_verification = True
+        order.dose_changed_by_id = actor.id
+        if old["status"] == OrderStatus.QUERIED:
+            order.status_reason, order.status_by_id, order.status_at = None, None, None
         order.override_reason = cmd.override_reason or None
         order.plan_inputs = request.to_json()
         order.plan_summary = plan.summary
@@ -273,134 +346,6 @@ def change_dose(
                 old,
                 fields | {"status": order.status},
                 cmd.reason,
-            ),
-            now=now,
-        )
-        view = build_order_view(uow, order)
-        uow.commit()
-    return view
-
-
-def discontinue_order(cmd: Discontinue, uow: UnitOfWork, now: datetime) -> OrderView:
-    """Cancel an order that has not started."""
-    if not cmd.reason.strip():
-        raise InvalidInput("'reason' is required to discontinue an order", field="reason")
-    with uow:
-        actor = load_actor(uow, cmd.user_id, Action.DISCONTINUE)
-        order = uow.orders.get(cmd.order_id)
-        old_status = order.status
-        order.status = get_next_status(order.status, OrderEvent.DISCONTINUE).value
-        order.needs_verification = False
-        order.updated_at = now
-        save_order(uow, order)
-        uow.audit.append(
-            AuditEntry(
-                actor.username,
-                "order.discontinue",
-                "order",
-                str(order.id),
-                {"status": old_status},
-                {"status": order.status},
-                cmd.reason,
-            ),
-            now=now,
-        )
-        view = build_order_view(uow, order)
-        uow.commit()
-    return view
-
-
-def verify_order(cmd: VerifyOrder, uow: UnitOfWork, now: datetime) -> OrderView:
-    """Blind verification: compare the pharmacist's own rate and concentration with the order.
-
-    A mismatch is refused and the attempt is recorded (a verification row and an audit event)
-    before :class:`VerificationMismatch` is raised. The message does not reveal the order's
-    values, so that the next attempt stays independent.
-    """
-    entered_rate = to_unit(cmd.rate, "mg/h", field="rate_mg_per_h")
-    entered_conc = to_unit(cmd.concentration, "mg/mL", field="concentration_mg_per_ml")
-    tolerance = get_check_tolerances().blind_verification
-    with uow:
-        actor = load_actor(uow, cmd.user_id, Action.VERIFY)
-        order = uow.orders.get(cmd.order_id)
-        require_expected_version(order, cmd.expected_version)
-        if not order.needs_verification:
-            raise InvalidTransition(
-                f"order {order.id} has nothing awaiting verification (status '{order.status}')",
-                field="order_id",
-                value=order.id,
-            )
-        next_status = get_next_status(order.status, OrderEvent.VERIFY)
-        require_different_person(
-            actor.id,
-            order.prescriber_id,
-            rule=f"order {order.id}: the verifying pharmacist cannot be the prescriber",
-        )
-        problems: list[AnakinraError] = []
-        if not is_within_tolerance(order.rate_mg_per_h, entered_rate, tolerance):
-            problems.append(
-                VerificationMismatch(
-                    f"'rate_mg_per_h' {entered_rate:g} mg/h does not match order {order.id}; "
-                    "recalculate independently (attempt recorded)",
-                    field="rate_mg_per_h",
-                    value=entered_rate,
-                )
-            )
-        if not is_within_tolerance(order.planned_concentration_mg_per_ml, entered_conc, tolerance):
-            problems.append(
-                VerificationMismatch(
-                    f"'concentration_mg_per_ml' {entered_conc:g} mg/mL does not match order "
-                    f"{order.id}; recalculate independently (attempt recorded)",
-                    field="concentration_mg_per_ml",
-                    value=entered_conc,
-                )
-            )
-        uow.verifications.add(
-            Verification(
-                order_id=order.id,
-                pharmacist_id=actor.id,
-                entered_rate_mg_per_h=entered_rate,
-                entered_concentration_mg_per_ml=entered_conc,
-                expected_rate_mg_per_h=order.rate_mg_per_h,
-                expected_concentration_mg_per_ml=order.planned_concentration_mg_per_ml,
-                outcome="mismatch" if problems else "accepted",
-                order_version=order.version,
-                created_at=now,
-            ),
-            flush=False,
-        )
-        entered = {"rate_mg_per_h": entered_rate, "concentration_mg_per_ml": entered_conc}
-        if problems:
-            uow.audit.append(
-                AuditEntry(
-                    actor.username,
-                    "order.verify_refused",
-                    "order",
-                    str(order.id),
-                    None,
-                    entered,
-                    "; ".join(p.message for p in problems),
-                ),
-                now=now,
-            )
-            uow.commit()
-            ProblemList.raise_if_any(problems)
-        old = {"status": order.status, "verified_rate_mg_per_h": order.verified_rate_mg_per_h}
-        order.status = next_status.value
-        order.needs_verification = False
-        order.verified_rate_mg_per_h = order.rate_mg_per_h
-        order.verified_concentration_mg_per_ml = order.planned_concentration_mg_per_ml
-        order.verified_by_id = actor.id
-        order.updated_at = now
-        save_order(uow, order)
-        uow.audit.append(
-            AuditEntry(
-                actor.username,
-                "order.verify",
-                "order",
-                str(order.id),
-                old,
-                {"status": order.status, **entered},
             ),
             now=now,
         )

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
 from datetime import datetime
 
-from anakinra_iv.assessment.catalogue import get_analyte
-from anakinra_iv.errors import AnakinraError, ConflictError, InvalidInput, ProblemList
+from anakinra_iv.assessment.catalogue import Analyte, get_analyte, get_catalogue
+from anakinra_iv.errors import AnakinraError, ConflictError, InvalidInput, ProblemList, UnknownItem
 from anakinra_iv.records.audit import AuditEntry
 from anakinra_iv.records.tables import Observation, Patient, User
 from anakinra_iv.records.unit_of_work import UnitOfWork
@@ -28,6 +29,7 @@ __all__ = [
     "check_new_patient",
     "check_observation",
     "create_patient",
+    "find_catalogued_analyte",
     "record_observation",
 ]
 
@@ -135,6 +137,8 @@ def add_patient(uow: UnitOfWork, actor: User, cmd: CreatePatient, now: datetime)
             sex=cmd.sex.strip().lower(),
             height_cm=None if cmd.height is None else to_unit(cmd.height, "cm", field="height"),
             renal_replacement=cmd.renal_replacement,
+            ward=(cmd.ward or "").strip() or None,
+            bed=(cmd.bed or "").strip() or None,
             created_by_id=actor.id,
             created_at=now,
         )
@@ -161,6 +165,8 @@ def add_patient(uow: UnitOfWork, actor: User, cmd: CreatePatient, now: datetime)
                 "name": view.name,
                 "birth_date": view.birth_date.isoformat(),
                 "sex": view.sex,
+                "ward": view.ward,
+                "bed": view.bed,
                 "observations": [o.value for o in observations],
             },
         ),
@@ -179,6 +185,54 @@ def create_patient(cmd: CreatePatient, uow: UnitOfWork, now: datetime) -> Patien
     return view
 
 
+def _catalogue_keys() -> list[str]:
+    keys: list[str] = []
+    for analyte in get_catalogue().analytes:
+        keys += [analyte.name, *analyte.aliases]
+    return keys
+
+
+def find_catalogued_analyte(key: str, *, field: str) -> Analyte:
+    """The catalogue's analyte for a LOINC code, name or alias; anything else is refused with
+    the closest names the catalogue knows (one check for every entry path: form, API, file,
+    FHIR).
+
+    >>> find_catalogued_analyte("Ferritin", field="name").loinc
+    '2276-4'
+    >>> try:
+    ...     find_catalogued_analyte("feritin", field="name")
+    ... except InvalidInput as error:
+    ...     print(error.message.split("; ")[1])
+    did you mean ferritin?
+    """
+    try:
+        return get_analyte(key)
+    except UnknownItem:
+        close = difflib.get_close_matches(key.strip().lower(), _catalogue_keys(), n=3)
+        hint = f"; did you mean {' or '.join(dict.fromkeys(close))}?" if close else ""
+        raise InvalidInput(
+            f"'{field}' '{key}' is not an observation in the catalogue{hint}",
+            field=field,
+            value=key,
+        ) from None
+
+
+def _catalogue_check(code: str | None, name: str | None) -> Analyte:
+    """The analyte named by code and name (they must agree); an unknown one is refused with the
+    closest names the catalogue knows."""
+    by_code = None if code is None else find_catalogued_analyte(code, field="code")
+    by_name = None if name is None else find_catalogued_analyte(name, field="name")
+    if by_code is not None and by_name is not None and by_code.name != by_name.name:
+        raise InvalidInput(
+            f"'code' {code} is {by_code.display}, but 'name' says '{name}'",
+            field="name",
+            value=name,
+        )
+    analyte = by_code or by_name
+    assert analyte is not None
+    return analyte
+
+
 def check_observation(cmd: RecordObservation, now: datetime) -> CheckedObservation:
     """Read an observation's code, name and value; every problem names its field.
 
@@ -189,13 +243,14 @@ def check_observation(cmd: RecordObservation, now: datetime) -> CheckedObservati
     name = (cmd.name or "").strip().lower() or None
     if code is None and name is None:
         raise InvalidInput("give the observation's 'code' (LOINC) or 'name'", field="code")
+    analyte = _catalogue_check(code, name)
     if cmd.collected_at > now:
         raise InvalidInput(
             f"'collected_at' must not be in the future (got '{cmd.collected_at.isoformat()}')",
             field="collected_at",
             value=cmd.collected_at.isoformat(),
         )
-    value = read_observation_value(code, name, cmd.value or "")
+    value = read_observation_value(analyte.loinc, analyte.name, cmd.value or "")
     return CheckedObservation(
         value.code, value.name, value.magnitude, value.unit, value.text, cmd.collected_at
     )

@@ -10,7 +10,7 @@ from anakinra_iv.records.audit import AuditEntry
 from anakinra_iv.records.tables import Order, Recommendation
 from anakinra_iv.records.unit_of_work import UnitOfWork
 from anakinra_iv.workflow.commands import RequestRecommendation
-from anakinra_iv.workflow.lifecycle import OrderStatus
+from anakinra_iv.workflow.lifecycle import is_closed
 from anakinra_iv.workflow.ports import DoseCalculator, ReviewRequest
 from anakinra_iv.workflow.roles import Action
 from anakinra_iv.workflow.services._common import load_actor
@@ -46,7 +46,7 @@ def request_recommendation(
         actor = load_actor(uow, cmd.user_id, Action.PRESCRIBE)
         patient = uow.patients.get(cmd.patient_id)
         orders = list(uow.orders.list_for_patient(patient.id))
-        current = next((o for o in orders if o.status != OrderStatus.STOPPED), None)
+        current = next((o for o in orders if not is_closed(o.status)), None)
         protocol_id = cmd.protocol_id or (None if current is None else current.protocol_id)
         if protocol_id is None:
             raise InvalidInput(

@@ -2,8 +2,8 @@
 sign-in throttles per user and client address, idempotency keys.
 
 Revision ID: 0003
-Revises: 0001
-Create Date: 2026-12-01 09:00:00.000000
+Revises: 0002
+Create Date: 2026-11-29 21:00:00.000000
 """
 
 from __future__ import annotations
@@ -14,13 +14,13 @@ from alembic import op
 from anakinra_iv.records.types import UTCDateTime
 
 revision: str = "0003"
-down_revision: str | None = "0001"
+down_revision: str | None = "0002"
 branch_labels: str | None = None
 depends_on: str | None = None
 
 # The order statuses that were closed at this revision (copied, not imported, so that the
 # migration keeps meaning the same thing when the lifecycle grows).
-CLOSED_AT_THIS_REVISION = ("stopped",)
+CLOSED_AT_THIS_REVISION = ("stopped", "discontinued", "cancelled", "rejected")
 
 
 def _refuse_two_open_orders() -> None:
@@ -92,3 +92,7 @@ def downgrade() -> None:
         batch.drop_column("open_patient_id")
     with op.batch_alter_table("users") as batch:
         batch.drop_column("token_version")
+    # Plain ALTER TABLE ... DROP COLUMN (SQLite 3.35+, PostgreSQL): a batch copy of the
+    # append-only table would drop its triggers.
+    op.drop_column("audit_events", "row_states")
+    op.drop_column("audit_events", "scheme")
