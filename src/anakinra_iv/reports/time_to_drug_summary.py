@@ -10,7 +10,8 @@ with one value it is that value.
 
 The step that holds the team up most is the step of :data:`ORDER_STEPS` with the most minutes
 summed over the period's orders (open waiting included: a step that is still waiting holds the
-team up too). Interruptions are the minutes with no drug running per patient-day on an infusion,
+team up too). The ``reorder`` interval's statistics count only the orders that re-order a
+rejected one. Interruptions are the minutes with no drug running per patient-day on an infusion,
 both clipped to the period.
 """
 
@@ -154,6 +155,8 @@ def _summarise(
     for timing in counted:
         for step in timing.steps:
             waited[step.step] += step.minutes
+            if step.step == "reorder" and not timing.rejected_orders:
+                continue
             if step.open:
                 opened[step.step] += 1
             else:
