@@ -124,3 +124,39 @@ def test_nurse_gets_no_link_and_is_refused(demo: tuple[str, Any, Any, dict[str, 
     response = page.goto(f"{base}/time-to-drug")
     assert response is not None and response.status == 403
     assert page.locator("table.ttd").count() == 0
+
+
+def test_order_page_shows_its_own_timeline(demo: tuple[str, Any, Any, dict[str, int]]) -> None:
+    """The demo's re-order (HDU 2) shows its steps from the rejected order's signature, the
+    85 min the rejection cost, its dose change, its late bag change and the time with no drug;
+    an open order shows its waiting step as open."""
+    from datetime import timedelta
+
+    from playwright.sync_api import expect
+
+    base, browser, services, users = demo
+    today = services.now().astimezone(services.zone).date()
+    report = get_time_to_drug(
+        services.new_uow(),
+        users["prescriber"],
+        today - timedelta(days=6),
+        today,
+        services.now(),
+        services.zone,
+    )
+    reorder = next(t for t in report.orders if t.rejected_orders)
+    waiting = next(t for t in report.orders if t.outcome == "open")
+    page = _sign_in(base, browser, "prescriber")
+    page.goto(f"{base}/orders/{reorder.order_id}")
+    section = page.locator("#time-to-drug")
+    expect(section.get_by_role("row", name="rejected and re-ordered")).to_contain_text("1 h 25 min")
+    expect(
+        section.get_by_role("row", name="dose change signed -> new rate running")
+    ).to_contain_text("1 h 5 min")
+    expect(section.get_by_role("row", name="bag due -> new bag hung (bag").first).to_be_visible()
+    expect(section.locator("tr.ttd-gap").first).to_contain_text("No drug running")
+    expect(section).not_to_contain_text("open, waiting")
+    section.scroll_into_view_if_needed()
+    shot(page, "time-to-drug-order")
+    page.goto(f"{base}/orders/{waiting.order_id}")
+    expect(page.locator("#time-to-drug tr.ttd-open")).to_contain_text("open, waiting")
