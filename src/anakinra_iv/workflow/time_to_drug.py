@@ -129,13 +129,13 @@ def read_order_records(
         )
     }
     changes: dict[int, list[datetime]] = defaultdict(list)
-    wanted = {str(i) for i in ids}
     change_query = select(AuditEvent.entity_id, AuditEvent.occurred_at).where(
-        AuditEvent.action == "order.change_dose", AuditEvent.entity_type == "order"
+        AuditEvent.action == "order.change_dose",
+        AuditEvent.entity_id.in_([str(i) for i in ids]),
+        AuditEvent.entity_type == "order",
     )
     for entity_id, at in session.execute(change_query.order_by(AuditEvent.seq)):
-        if entity_id in wanted:
-            changes[int(entity_id)].append(at)
+        changes[int(entity_id)].append(at)
     records = []
     for order, ward in rows:
         verified = accepted.get(order.id, [])
