@@ -302,3 +302,38 @@ def test_intervals_are_never_negative_and_steps_add_up_to_the_total(
         for change in timing.dose_changes:
             assert change.total_minutes >= 0
             assert (change.verify_minutes or 0) >= 0 and (change.run_minutes or 0) >= 0
+
+
+def test_dose_changed_before_the_start_is_verified_again() -> None:
+    """Signed 0, verified 20, dose changed 30 (before any bag ran), re-verified 70, bag
+    prepared 100, checked 110, started 130: verify ends at 70 (70 min), prepare 30, check 10,
+    start 20; the pre-start change is not a dose change of a running infusion."""
+    record = OrderRecord(
+        11,
+        20,
+        "ICU 4",
+        "active",
+        at(0),
+        verified_at=at(20),
+        bags=(bag(1, 100, 110),),
+        segments=(seg(1, "start", 130, 50, 10, 1),),
+        dose_changes=(DoseChangeRecord(at(30), at(70)),),
+    )
+    timing = calculate_order_timing(record, at(200))
+    assert [s.minutes for s in timing.steps] == [0, 70, 30, 10, 20]
+    assert timing.dose_changes == ()
+
+
+def test_dose_changed_before_the_start_and_not_verified_waits_at_verify() -> None:
+    """Verified at 20, dose changed at 30 and not verified again by 90: open at 'verify'."""
+    record = OrderRecord(
+        12,
+        21,
+        "ICU 4",
+        "pending_verification",
+        at(0),
+        verified_at=at(20),
+        dose_changes=(DoseChangeRecord(at(30), None),),
+    )
+    timing = calculate_order_timing(record, at(90))
+    assert timing.open_step == "verify" and timing.steps[-1].minutes == 90

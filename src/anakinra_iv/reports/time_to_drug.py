@@ -14,6 +14,9 @@ the steps add up to the total exactly)::
     start     checked -> infusion started (the nurse's documented start)
     total     first signature -> infusion started
 
+A dose changed before the infusion started must be verified again: the ``verify`` step ends at
+the verification of the dose that ran (the time spent on the first dose counts as verifying).
+
 The loading dose runs alongside the bag (it is drawn from a syringe once the order is verified):
 it is reported as its own interval, verified -> loading dose given, outside the sum.
 
@@ -351,6 +354,17 @@ def _dose_changes(
     return tuple(result)
 
 
+def _verified_dose_at(record: OrderRecord, started: SegmentRecord | None) -> datetime | None:
+    """When the dose that ran (or is to run) was verified: after the last dose change signed
+    before the start, that change's verification; otherwise the order's first."""
+    before = [
+        c for c in record.dose_changes if started is None or c.signed_at < started.recorded_at
+    ]
+    if not before:
+        return record.verified_at
+    return max(before, key=lambda c: c.signed_at).verified_at
+
+
 def _hung_bag(record: OrderRecord, started: SegmentRecord | None) -> BagRecord | None:
     if started is not None and started.bag_id is not None:
         found = next((b for b in record.bags if b.bag_id == started.bag_id), None)
@@ -401,7 +415,7 @@ def calculate_order_timing(
     bag = _hung_bag(record, started)
     documented: list[tuple[str, datetime | None]] = [
         ("reorder", record.signed_at),
-        ("verify", record.verified_at),
+        ("verify", _verified_dose_at(record, started)),
         ("prepare", None if bag is None else bag.prepared_at),
         ("check", None if bag is None else bag.checked_at),
         ("start", None if started is None else started.at),
