@@ -111,3 +111,20 @@ def test_bad_dates_are_refused_naming_the_field(api: Api) -> None:
     assert bad.status_code == 422 and "'from'" in bad.text
     backwards = api.get("pharmacist", "/api/metrics/time-to-drug?from=2026-01-06&to=2026-01-05")
     assert backwards.status_code == 422 and "'to'" in backwards.text
+
+
+def test_page_and_chart_for_a_pharmacist_and_a_typed_bad_date(api: Api) -> None:
+    """Signed in as the pharmacist: the page lists the ward with 1 order and links five charts;
+    a chart is a PNG; 'from=yesterday' is a 422 page naming 'from' and showing no table."""
+    from tests.web.test_pages import _sign_in
+
+    _run_order(api)
+    _sign_in(api, "ph_ada")
+    page = api.client.get("/time-to-drug?from=2026-01-05&to=2026-01-05")
+    assert page.status_code == 200
+    assert 'data-fact="orders">1<' in page.text and page.text.count('class="ttd-charts"') == 1
+    assert page.text.count("/time-to-drug/") == 5
+    chart = api.client.get("/time-to-drug/prepare.png?from=2026-01-05&to=2026-01-05")
+    assert chart.status_code == 200 and chart.content.startswith(b"\x89PNG")
+    bad = api.client.get("/time-to-drug?from=yesterday")
+    assert bad.status_code == 422 and "from" in bad.text and 'class="ttd"' not in bad.text
