@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 from hypothesis import strategies as st
 
 adult_weights_kg = st.floats(min_value=30, max_value=250, allow_nan=False)
@@ -12,3 +14,90 @@ creatinine_mg_dl = st.floats(min_value=0.3, max_value=12, allow_nan=False)
 sexes = st.sampled_from(["female", "male"])
 adult_steps = st.integers(min_value=1, max_value=6)
 daily_doses_mg = st.floats(min_value=1, max_value=5000, allow_nan=False)
+
+
+_T0 = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
+_minutes = st.floats(min_value=0, max_value=3000, allow_nan=False)
+_STATUSES = (
+    "pending_verification",
+    "verified",
+    "active",
+    "paused",
+    "stopped",
+    "rejected",
+    "cancelled",
+    "discontinued",
+)
+_EVENTS = ("rate_change", "pause", "resume", "bag_change", "stop")
+
+
+@st.composite
+def order_event_sequences(draw: st.DrawFn) -> tuple[list[object], object]:
+    """Stored events of a few orders of a few patients, in any order the database may hold
+    (a bedside time may be documented before the check it waits on), and a later ``now``."""
+    from anakinra_iv.reports.time_to_drug import (
+        BagRecord,
+        DoseChangeRecord,
+        OrderRecord,
+        SegmentRecord,
+    )
+
+    def moment() -> object:
+        return _T0 + timedelta(minutes=draw(_minutes))
+
+    def maybe() -> object:
+        return moment() if draw(st.booleans()) else None
+
+    records = []
+    for order_id in range(1, draw(st.integers(1, 5)) + 1):
+        signed = moment()
+        status = draw(st.sampled_from(_STATUSES))
+        verified = moment() if draw(st.booleans()) else None
+        bags = tuple(
+            BagRecord(
+                i,
+                moment(),
+                maybe(),
+                draw(st.floats(1, 500)),
+                draw(st.floats(1, 48)),
+                moment(),
+            )
+            for i in range(order_id * 10, order_id * 10 + draw(st.integers(0, 3)))
+        )
+        segments = []
+        if bags and draw(st.booleans()):
+            times = sorted(draw(_minutes) for _ in range(draw(st.integers(1, 6))))
+            for seq, offset in enumerate(times, start=1):
+                event = "start" if seq == 1 else draw(st.sampled_from(_EVENTS))
+                rate = 0.0 if event in ("pause", "stop") else draw(st.floats(0.1, 200))
+                when = _T0 + timedelta(minutes=offset)
+                segments.append(
+                    SegmentRecord(
+                        seq,
+                        event,
+                        when,
+                        rate,
+                        rate / 5,
+                        draw(st.sampled_from(bags)).bag_id,
+                        when + timedelta(minutes=draw(st.floats(0, 30))),
+                    )
+                )
+                if event == "stop":
+                    break
+        changes = tuple(DoseChangeRecord(moment(), maybe()) for _ in range(draw(st.integers(0, 2))))
+        records.append(
+            OrderRecord(
+                order_id,
+                draw(st.integers(1, 2)),
+                draw(st.sampled_from(("ICU 4", "HDU"))),
+                status,
+                signed,
+                verified_at=verified,
+                loading_given_at=maybe(),
+                bags=bags,
+                segments=tuple(segments),
+                dose_changes=changes,
+            )
+        )
+    now = _T0 + timedelta(minutes=draw(st.floats(3000, 6000)))
+    return records, now

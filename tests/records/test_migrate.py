@@ -21,7 +21,7 @@ def test_upgrade_from_empty_reaches_head_and_matches_the_tables(kind: str, tmp_p
     """After upgrading an empty database, autogenerate finds no difference to the tables."""
     with empty_engine(kind, tmp_path) as engine:
         assert get_current_revision(engine) is None
-        assert upgrade_database(engine) == get_head_revision() == "0003"
+        assert upgrade_database(engine) == get_head_revision() == "0007"
         with engine.connect() as connection:
             diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
             head = connection.execute(text("SELECT last_seq, last_hash FROM audit_head")).one()
@@ -110,7 +110,7 @@ def test_a_database_from_revision_0001_upgrades_and_is_sealed(kind: str, tmp_pat
                     "'2025-06-01 08:00:00')"
                 )
             )
-        assert upgrade_database(engine) == "0003"
+        assert upgrade_database(engine) == "0007"
         keys = AuditKeys(TEST_AUDIT_KEY.encode())
         with SqlAlchemyUnitOfWork(engine, keys) as uow:
             report = uow.audit.verify_chain()
@@ -170,3 +170,27 @@ def test_upgrade_refuses_two_open_orders_of_one_patient(kind: str, tmp_path: Pat
         with pytest.raises(RuntimeError, match="patient 7 \\(2 open orders\\)"):
             upgrade_database(engine)
         assert get_current_revision(engine) == "0001"
+
+
+@pytest.mark.parametrize("kind", ENGINES)
+def test_audit_action_index_comes_and_goes_with_its_revision(kind: str, tmp_path: Path) -> None:
+    """0007 adds the index on audit events (action, entity id); downgrading to 0003 drops it
+    and upgrading again brings it back."""
+    from alembic import command
+
+    from anakinra_iv.records.migrate import _config
+
+    def indexes() -> set[str]:
+        return {str(i["name"]) for i in inspect(engine).get_indexes("audit_events")}
+
+    with empty_engine(kind, tmp_path) as engine:
+        upgrade_database(engine)
+        assert "ix_audit_events_action_entity_id" in indexes()
+        config = _config()
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.downgrade(config, "0003")
+        assert get_current_revision(engine) == "0003"
+        assert "ix_audit_events_action_entity_id" not in indexes()
+        assert upgrade_database(engine) == "0007"
+        assert "ix_audit_events_action_entity_id" in indexes()

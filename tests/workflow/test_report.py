@@ -143,3 +143,29 @@ def test_scores_over_time_from_stored_labs(ward: Ward) -> None:
         "ferritin 4000 ng/mL (2026-01-06 08:00)",
     )
     assert {s.name for s in data.scores} == {"hscore", "ms-score", "mas-2016", "hlh-2004"}
+
+
+def test_report_includes_the_orders_time_to_drug(ward: Ward) -> None:
+    """An order started at the same moment as signed (start_running moves no clock) and a dose
+    change signed 2 h later, not yet re-verified at +3 h: the report's time to drug has the
+    total of 0 min and the dose change open after 60 min; the HTML shows both."""
+    from anakinra_iv.reports.course_report import create_course_report
+    from anakinra_iv.reports.render import render_html
+
+    order_id, _ = start_running(ward)
+    ward.clock.advance(hours=2)
+    change_dose(
+        ChangeDose(ward.users["prescriber"], order_id, step=4, reason="ferritin up"),
+        ward.uow(),
+        ward.services.calculator,
+        ward.clock(),
+    )
+    ward.clock.advance(hours=1)
+    data = get_report_data(ward.uow(), ward.users["admin"], ward.patient_id, ward.clock(), None)
+    (timing,) = data.time_to_drug
+    assert timing.order_id == order_id and timing.total is not None
+    assert timing.total.minutes == 0 and not timing.total.open
+    (change,) = timing.dose_changes
+    assert change.open and change.total_minutes == 60
+    html = render_html(create_course_report(data))
+    assert "Time to drug" in html and "open, waiting 1 h" in html

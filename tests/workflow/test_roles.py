@@ -27,6 +27,7 @@ EXPECTED = {
     Action.APPROVE_PROTOCOL: {"admin"},
     Action.READ_AUDIT: {"admin"},
     Action.RESOLVE_ALERT: {"pharmacy_lead"},
+    Action.READ_METRICS: {"prescriber", "pharmacist", "admin", "pharmacy_lead"},
     Action.READ: {"prescriber", "pharmacist", "nurse", "admin", "viewer", "pharmacy_lead"},
 }
 

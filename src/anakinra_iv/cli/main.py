@@ -30,6 +30,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "pk_cmds",
     "workflow_cmds",
     "interop_cmds",
+    "metrics_cmds",
 )
 
 for _name in COMMAND_MODULES:

@@ -332,6 +332,8 @@ class AuditEvent(Base):
     scheme: Mapped[str] = mapped_column(String(16), server_default="sha256")
     row_states: Mapped[str] = mapped_column(Text, server_default="{}")
 
+    __table_args__ = (Index("ix_audit_events_action_entity_id", "action", "entity_id"),)
+
 
 class AuditHead(Base):
     """The single row naming the last audit event; locked while an event is appended."""

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from anakinra_iv.assessment import ScoreResult
+from anakinra_iv.reports.time_to_drug import OrderTiming
 
 __all__ = [
     "CourseReportData",
@@ -162,6 +163,7 @@ class CourseReportData:
     zone: str = "UTC"
     loading_doses: tuple[ReportLoadingDose, ...] = ()
     withheld: int = 0
+    time_to_drug: tuple[OrderTiming, ...] = ()
 
     @property
     def tz(self) -> ZoneInfo:

@@ -21,6 +21,7 @@ from anakinra_iv.reports.document import Block, Cell, Document, Figure, Paragrap
 from anakinra_iv.reports.plots import plot_course_timeline, plot_pk_band
 from anakinra_iv.reports.protocol_documents import OFF_LABEL
 from anakinra_iv.reports.render import render_html, write_pdf
+from anakinra_iv.reports.time_to_drug_section import create_time_to_drug_section
 
 __all__ = [
     "calculate_pk_band",
@@ -330,6 +331,7 @@ def create_course_report(data: CourseReportData) -> Document:
         Section("Course", tuple(figures)),
         _orders_section(data),
         _administration_section(data),
+        create_time_to_drug_section(data.time_to_drug, data.tz),
         _recommendations_section(data),
         create_scores_section(data),
     )

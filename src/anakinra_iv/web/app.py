@@ -17,7 +17,7 @@ from fastapi.staticfiles import StaticFiles
 from anakinra_iv import __version__
 from anakinra_iv.bootstrap import Services, create_services
 from anakinra_iv.config import get_settings
-from anakinra_iv.web import routes_cds, routes_fhir
+from anakinra_iv.web import routes_cds, routes_fhir, routes_metrics
 from anakinra_iv.web.access_log import AccessEventsMiddleware
 from anakinra_iv.web.deps import LoginRequired
 from anakinra_iv.web.errors import install_error_handlers
@@ -82,6 +82,7 @@ def create_app(services: Services | None = None) -> FastAPI:
     app.include_router(pages.router)
     app.include_router(routes_fhir.router)
     app.include_router(routes_cds.router)
+    app.include_router(routes_metrics.router)
     app.mount(
         "/static", StaticFiles(directory=str(files("anakinra_iv.web") / "static")), name="static"
     )

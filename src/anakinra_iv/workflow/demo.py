@@ -1,4 +1,5 @@
-"""A demonstration ward: users of every role, an approved protocol and a few patients.
+"""A demonstration ward: users of every role, an approved protocol, seven patients on two wards
+and five days of their infusions.
 
 Everything is created through the ordinary services, so the audit trail of a demo database is
 as complete as that of a real one.
@@ -10,31 +11,12 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
 from anakinra_iv.records.unit_of_work import UnitOfWork
-from anakinra_iv.units import Q_, parse_quantity
+from anakinra_iv.units import parse_quantity
 from anakinra_iv.workflow.auth import AuthPolicy, PasswordHasher
-from anakinra_iv.workflow.commands import (
-    AddUser,
-    ApproveProtocol,
-    CheckBag,
-    CreatePatient,
-    PrepareBag,
-    Prescribe,
-    RecordAdministration,
-    RecordObservation,
-    VerifyOrder,
-)
+from anakinra_iv.workflow.commands import AddUser, ApproveProtocol, CreatePatient
+from anakinra_iv.workflow.demo_history import HISTORY_DAYS, DemoClock, seed_demo_history
 from anakinra_iv.workflow.ports import DoseCalculator
-from anakinra_iv.workflow.services import (
-    add_user,
-    approve_protocol,
-    check_bag,
-    create_patient,
-    prepare_bag,
-    prescribe,
-    record_administration,
-    record_observation,
-    verify_order,
-)
+from anakinra_iv.workflow.services import add_user, approve_protocol, create_patient
 
 __all__ = ["DEMO_PROTOCOL", "DEMO_USERS", "seed_demo_ward"]
 
@@ -60,10 +42,14 @@ def seed_demo_ward(
     now: datetime,
     password: str,
 ) -> dict[str, int]:
-    """Seed users, the approval of the demo protocol, three patients and one running infusion.
+    """Seed users, the approval of the demo protocol, seven patients on two wards and their last
+    five days (:mod:`anakinra_iv.workflow.demo_history`), ending at ``now``.
 
-    Returns the user ids by name.
+    The demonstration clock starts five days before ``now`` and only moves forward, so every
+    audit event is written in time order. Returns the user ids by name.
     """
+    start = (now - timedelta(days=HISTORY_DAYS)).replace(hour=7, minute=0, second=0, microsecond=0)
+    clock = DemoClock(start)
     ids: dict[str, int] = {}
     for username, role in DEMO_USERS.items():
         ids[username] = add_user(
@@ -71,91 +57,69 @@ def seed_demo_ward(
             new_uow(),
             hasher,
             policy,
-            now,
+            clock(),
         ).id
     approve_protocol(
         ApproveProtocol(ids["admin"], DEMO_PROTOCOL, note="demonstration approval only"),
         new_uow(),
         calculator,
-        now,
+        clock(),
     )
     patients = [
-        ("DEMO-001", "Rivera, Ana", date(1968, 4, 12), "female", "72 kg", "0.9 mg/dL", "12"),
-        ("DEMO-002", "Okafor, Ben", date(1979, 9, 3), "male", "88 kg", "1.4 mg/dL", "14"),
-        ("DEMO-003", "Lindqvist, Eva", date(1990, 1, 25), "female", "61 kg", "0.7 mg/dL", "15"),
+        (
+            "ana",
+            "DEMO-001",
+            "Rivera, Ana",
+            date(1968, 4, 12),
+            "female",
+            "72 kg",
+            "0.9",
+            "ICU 4",
+            "12",
+        ),
+        ("ben", "DEMO-002", "Okafor, Ben", date(1979, 9, 3), "male", "88 kg", "1.4", "ICU 4", "14"),
+        (
+            "eva",
+            "DEMO-003",
+            "Lindqvist, Eva",
+            date(1990, 1, 25),
+            "female",
+            "61 kg",
+            "0.7",
+            "ICU 4",
+            "15",
+        ),
+        ("p4", "DEMO-004", "Haddad, Omar", date(1955, 6, 30), "male", "81 kg", "1.1", "ICU 4", "3"),
+        (
+            "p5",
+            "DEMO-005",
+            "Moreau, Claire",
+            date(1984, 11, 2),
+            "female",
+            "66 kg",
+            "0.8",
+            "HDU 2",
+            "7",
+        ),
+        ("p6", "DEMO-006", "Novak, Petr", date(1972, 2, 17), "male", "93 kg", "1.2", "ICU 4", "9"),
+        ("p7", "DEMO-007", "Sato, Yuki", date(1999, 8, 8), "female", "55 kg", "0.6", "HDU 2", "2"),
     ]
-    patient_ids = []
-    for mrn, name, born, sex, weight, creatinine, bed in patients:
-        patient_ids.append(
-            create_patient(
-                CreatePatient(
-                    ids["prescriber"],
-                    mrn,
-                    name,
-                    born,
-                    sex,
-                    parse_quantity(weight, field="weight", unit="kg"),
-                    parse_quantity(creatinine, field="creatinine", unit="mg/dL"),
-                    ward="ICU 4",
-                    bed=bed,
-                ),
-                new_uow(),
-                now,
-            ).id
-        )
-    for hours, ferritin in ((30, "18500 ng/mL"), (6, "14200 ng/mL")):
-        record_observation(
-            RecordObservation(
-                ids["nurse"],
-                patient_ids[0],
-                ferritin,
-                now - timedelta(hours=hours),
-                "2276-4",
-                "ferritin",
+    patient_ids: dict[str, int] = {}
+    for key, mrn, name, born, sex, weight, creatinine, ward, bed in patients:
+        patient_ids[key] = create_patient(
+            CreatePatient(
+                ids["prescriber"],
+                mrn,
+                name,
+                born,
+                sex,
+                parse_quantity(weight, field="weight", unit="kg"),
+                parse_quantity(f"{creatinine} mg/dL", field="creatinine", unit="mg/dL"),
+                ward=ward,
+                bed=bed,
             ),
             new_uow(),
-            now,
-        )
-    order = prescribe(
-        Prescribe(ids["prescriber"], patient_ids[0], DEMO_PROTOCOL, step=3),
-        new_uow(),
-        calculator,
-        now,
-    )
-    verify_order(
-        VerifyOrder(
-            ids["pharmacist"],
-            order.id,
-            Q_(order.rate_mg_per_h, "mg/h"),
-            Q_(order.planned_concentration_mg_per_ml, "mg/mL"),
-        ),
-        new_uow(),
-        now,
-    )
-    bag = prepare_bag(
-        PrepareBag(ids["pharmacist"], order.id, now, ("DEMO-LOT-1",)), new_uow(), calculator, now
-    )
-    check_bag(
-        CheckBag(
-            ids["pharmacist2"],
-            bag.id,
-            Q_(bag.drug_amount_mg, "mg"),
-            Q_(bag.final_volume_ml, "mL"),
-            bag.syringe_lots,
-        ),
-        new_uow(),
-        now,
-    )
-    record_administration(
-        RecordAdministration(ids["nurse"], order.id, "start", now, bag.id),
-        new_uow(),
-        now,
-        calculator,
-    )
-    prescribe(
-        Prescribe(ids["prescriber"], patient_ids[1], DEMO_PROTOCOL, step=2),
-        new_uow(),
-        calculator,
-        now,
-    )
+            clock(),
+        ).id
+    seed_demo_history(new_uow, calculator, ids, patient_ids, clock, now)
     return ids

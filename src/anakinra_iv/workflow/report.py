@@ -22,7 +22,7 @@ from anakinra_iv.dosing import (
 from anakinra_iv.errors import AnakinraError
 from anakinra_iv.interop.course import Course, CourseObservation
 from anakinra_iv.protocol import get_protocol
-from anakinra_iv.records.unit_of_work import UnitOfWork
+from anakinra_iv.records.unit_of_work import SqlAlchemyUnitOfWork, UnitOfWork
 from anakinra_iv.reports.course_data import (
     CourseReportData,
     LabSeries,
@@ -37,10 +37,12 @@ from anakinra_iv.reports.course_data import (
 )
 from anakinra_iv.reports.course_report import calculate_pk_band
 from anakinra_iv.reports.display import show_quantity
+from anakinra_iv.reports.time_to_drug import calculate_order_timings
 from anakinra_iv.workflow.course import read_course
 from anakinra_iv.workflow.lab_scores import calculate_scores_over_time
 from anakinra_iv.workflow.queries import PatientDetail
 from anakinra_iv.workflow.services import REVIEW_KIND
+from anakinra_iv.workflow.time_to_drug import read_order_records
 from anakinra_iv.workflow.views import RecommendationView
 
 __all__ = [
@@ -369,8 +371,16 @@ def get_report_data(
     without ``rng`` no band is predicted); times shown in ``zone`` (default UTC)."""
     with uow:
         course, detail = read_course(uow, user_id, patient_id)
+        records = (
+            read_order_records(uow, patient_id=patient_id)
+            if isinstance(uow, SqlAlchemyUnitOfWork)
+            else []
+        )
     data = create_report_data(course, detail.recommendations, now)
     data = add_record_details(data, detail)
+    shown = {o.id for o in data.orders}
+    timings = tuple(t for t in calculate_order_timings(records, now) if str(t.order_id) in shown)
+    data = replace(data, time_to_drug=timings)
     if zone is not None:
         data = replace(data, zone=zone.key)
     if rng is None:

@@ -61,6 +61,7 @@ class Action(StrEnum):
     APPROVE_PROTOCOL = "approve_protocol"
     READ_AUDIT = "read_audit"
     RESOLVE_ALERT = "resolve_alert"
+    READ_METRICS = "read_metrics"
 
 
 _CLINICAL = frozenset({Role.PRESCRIBER, Role.PHARMACIST, Role.NURSE})
@@ -81,6 +82,9 @@ ALLOWED_ROLES: dict[Action, frozenset[Role]] = {
     Action.APPROVE_PROTOCOL: frozenset({Role.ADMIN}),
     Action.READ_AUDIT: frozenset({Role.ADMIN}),
     Action.RESOLVE_ALERT: frozenset({Role.PHARMACY_LEAD}),
+    Action.READ_METRICS: frozenset(
+        {Role.PRESCRIBER, Role.PHARMACIST, Role.ADMIN, Role.PHARMACY_LEAD}
+    ),
 }
 """Which roles may take each action."""
 

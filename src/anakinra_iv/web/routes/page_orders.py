@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from anakinra_iv.errors import AnakinraError
+from anakinra_iv.reports.time_to_drug import STEP_LABELS
 from anakinra_iv.web.deps import PageUser, PathId, QueryId, ServicesDep
 from anakinra_iv.web.routes._page import (
     FormText,
@@ -23,6 +24,7 @@ from anakinra_iv.web.routes._page import (
 from anakinra_iv.web.schemas import DoseChange, OrderCreate, VerifyCreate
 from anakinra_iv.workflow import queries, services
 from anakinra_iv.workflow.commands import CancelOrder, Discontinue, QueryOrder, RejectOrder
+from anakinra_iv.workflow.time_to_drug import get_order_timing
 from anakinra_iv.workflow.worklists import get_allowed_events, suggest_next_event
 
 __all__ = ["router"]
@@ -196,6 +198,8 @@ def order_detail(
         events=get_allowed_events(order),
         next_event=suggest_next_event(order),
         renal=renal,
+        timing=get_order_timing(app.new_uow(), user.user_id, order_id, app.now()),
+        ttd_labels=STEP_LABELS,
     )
 
 
