@@ -23,6 +23,7 @@ from anakinra_iv.workflow.commands import (
     RecordObservation,
     VerifyOrder,
 )
+from anakinra_iv.workflow.demo_cart import seed_cart_patient
 from anakinra_iv.workflow.ports import DoseCalculator
 from anakinra_iv.workflow.services import (
     add_user,
@@ -60,7 +61,9 @@ def seed_demo_ward(
     now: datetime,
     password: str,
 ) -> dict[str, int]:
-    """Seed users, the approval of the demo protocol, three patients and one running infusion.
+    """Seed users, the approval of the demo protocol, three patients and one running infusion,
+    and a CAR-T patient with bedside CRS and ICANS assessments
+    (:func:`~anakinra_iv.workflow.demo_cart.seed_cart_patient`).
 
     Returns the user ids by name.
     """
@@ -158,4 +161,5 @@ def seed_demo_ward(
         calculator,
         now,
     )
+    seed_cart_patient(new_uow, calculator, ids, now)
     return ids
