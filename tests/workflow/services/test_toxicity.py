@@ -312,3 +312,25 @@ class TestBoardAndAdvice:
             ward.clock(),
         )
         assert view.outputs["action"] == "maintain"
+
+
+def test_course_report_shows_the_grades_beside_the_dose(ward: Ward) -> None:
+    """The report's CAR-T section lists CRS 1 (fever only) before the infusion and ICANS 2
+    (ICE 6) with the step-3 rate: 8 mg/kg/day x 70 kg / 24 h = 23.33 mg/h (hand calculation)."""
+    from anakinra_iv.reports.course_report import create_course_report
+    from anakinra_iv.reports.render import render_html
+    from anakinra_iv.workflow.report import get_report_data
+
+    record(ward, "crs-astct", crs("38.4 Cel"), hours_ago=1)
+    start_cart(ward)
+    ward.clock.advance(hours=2)
+    record(ward, "icans-astct", ice(2, writing=0, attention=0))
+    data = get_report_data(
+        ward.uow(), ward.users["prescriber"], ward.patient_id, ward.clock(), None
+    )
+    shown = [(g.kind, g.grade, g.tool, g.rate_mg_per_h) for g in data.grades]
+    assert shown[0] == ("CRS", 1, "", None)
+    assert shown[1][:3] == ("ICANS", 2, "ICE 6")
+    assert shown[1][3] == pytest.approx(8 * 70 / 24, abs=0.01)
+    html = render_html(create_course_report(data))
+    assert "CAR-T toxicity grades" in html and "ICE 6" in html and "23.3 mg/h" in html
