@@ -38,5 +38,5 @@ def test_demo_cart_patient_has_grades_a_rise_and_advice(
         if r.patient.id == patient_id
     ]
     assert row.order.protocol_id == "adult-cart-crs-icans"
-    assert "ICANS grade rose 1 -> 2" in row.alerts
+    assert "ICANS grade rose from 1 to 2" in row.alerts
     assert not any("beyond-use" in a for a in row.alerts)

@@ -385,7 +385,7 @@ class ToxicityStatus:
         out: list[str] = []
         for name, status in (("CRS", self.crs), ("ICANS", self.icans)):
             if status.rose and status.previous is not None and status.value is not None:
-                out.append(f"{name} grade rose {status.previous:g} -> {status.value:g}")
+                out.append(f"{name} grade rose from {status.previous:g} to {status.value:g}")
         return tuple(out)
 
 

@@ -17,24 +17,18 @@ from anakinra_iv.errors import AnakinraError, InvalidInput, PermissionDenied, li
 from anakinra_iv.units import Q_
 from anakinra_iv.workflow.board import list_board
 from anakinra_iv.workflow.commands import (
-    ApproveProtocol,
     CreatePatient,
-    Prescribe,
     RecordToxicityAssessment,
     RequestRecommendation,
-    VerifyOrder,
 )
 from anakinra_iv.workflow.services import (
-    approve_protocol,
     create_patient,
     list_toxicity_assessments,
-    prescribe,
     record_toxicity_assessment,
     request_recommendation,
-    verify_order,
 )
 from anakinra_iv.workflow.toxicity import get_toxicity_status
-from tests.workflow_support.fixtures import Ward, administer, compound_and_check
+from tests.workflow_support.fixtures import Ward, start_cart
 
 DOMAINS_CLEAR: dict[str, Any] = {
     "consciousness": "alert",
@@ -220,7 +214,7 @@ class TestOverTime:
         assert [g.grade for g in graded] == [0, 1, 3]
         status = get_toxicity_status(graded, ward.clock())
         assert (status.icans.value, status.icans.previous, status.icans.rose) == (3, 1, True)
-        assert status.crs.value is None and status.rises == ("ICANS grade rose 1 -> 3",)
+        assert status.crs.value is None and status.rises == ("ICANS grade rose from 1 to 3",)
 
     def test_no_rise_when_the_grade_falls(self, ward: Ward) -> None:
         """Grade 3 then grade 1: no rise."""
@@ -231,36 +225,6 @@ class TestOverTime:
         graded = list_toxicity_assessments(ward.uow(), ward.users["nurse"], ward.patient_id)
         status = get_toxicity_status(graded, ward.clock())
         assert (status.icans.value, status.icans.rose, status.rises) == (1, False, ())
-
-
-def start_cart(ward: Ward, step: int = 3) -> int:
-    """Approve adult-cart-crs-icans, order it at ``step``, verify, compound, check, start; the
-    order id."""
-    approve_protocol(
-        ApproveProtocol(ward.users["admin"], "adult-cart-crs-icans", note="test ward"),
-        ward.uow(),
-        ward.services.calculator,
-        ward.clock(),
-    )
-    order = prescribe(
-        Prescribe(ward.users["prescriber"], ward.patient_id, "adult-cart-crs-icans", step=step),
-        ward.uow(),
-        ward.services.calculator,
-        ward.clock(),
-    )
-    verify_order(
-        VerifyOrder(
-            ward.users["pharmacist"],
-            order.id,
-            Q_(order.rate_mg_per_h, "mg/h"),
-            Q_(order.planned_concentration_mg_per_ml, "mg/mL"),
-        ),
-        ward.uow(),
-        ward.clock(),
-    )
-    bag_id = compound_and_check(ward, order.id)
-    administer(ward, order.id, "start", bag_id=bag_id)
-    return order.id
 
 
 class TestBoardAndAdvice:
@@ -278,7 +242,7 @@ class TestBoardAndAdvice:
         ]
         assert row.toxicity is not None
         assert (row.toxicity.crs.value, row.toxicity.icans.value) == (1, 3)
-        assert row.alerts[0] == "ICANS grade rose 1 -> 3"
+        assert row.alerts[0] == "ICANS grade rose from 1 to 3"
 
     def test_rising_grade_on_anakinra_advises_one_step_up(self, ward: Ward) -> None:
         """Step 3 running for 9 h (>= the rule's 8 h at a step); ICANS grade 1 then 2: the
