@@ -63,7 +63,7 @@ def test_nurse_enters_ice_and_the_board_flags_the_rise(live: LiveWard) -> None:
     rn = live.page("nurse")
     rn.goto(f"{live.base}/nursing")
     row = rn.locator("#nursing-list tr", has_text="Cart, Carla")
-    row.get_by_role("link", name="ICANS").click()
+    row.get_by_role("link", name="ICANS assessment").click()
     expect(rn.get_by_role("heading", level=1)).to_contain_text("ICANS assessment")
     for item in ("orientation", "naming", "following_commands", "writing", "attention"):
         assert rn.locator(f"#f-{item}").input_value() == ""  # nothing preselected as normal
@@ -127,6 +127,10 @@ def test_nurse_enters_ice_and_the_board_flags_the_rise(live: LiveWard) -> None:
     mona = board.locator("tr", has_text="Mas, Mona")
     assert "rose" not in mona.inner_text() and "ICANS" not in mona.inner_text()
     assert f"#{order_id}" in carla.inner_text()
+    fits = "document.documentElement.scrollWidth <= window.innerWidth + 1"
+    wrap = "(() => { const w = document.querySelector('.table-wrap');"
+    wrap += " return w.scrollWidth <= w.clientWidth + 1; })()"
+    assert rn.evaluate(fits) and rn.evaluate(wrap)  # the alerts column is on screen
     shot(rn, "cart-board-rise")
 
 
