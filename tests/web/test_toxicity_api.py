@@ -82,3 +82,16 @@ def test_grades_export_as_observations_in_the_local_code_system(api: Api) -> Non
     observation = next(r for r in metadata["rest"][0]["resource"] if r["type"] == "Observation")
     assert LOCAL is not None and LOCAL in observation["documentation"]
     assert "icans-grade-astct" in observation["documentation"]
+
+
+def test_exported_grades_are_skipped_on_import(api: Api) -> None:
+    """Re-importing the exported Bundle keeps working: the grade Observations are listed as
+    skipped (grades are calculated from recorded items, never imported as values)."""
+    from anakinra_iv.interop.fhir_import import read_bundle
+
+    at = api.ward.clock().isoformat()
+    _post(api, {"score": "icans-astct", "items": ICE_6, "collected_at": at})
+    data = api.get("viewer", f"/fhir/r4/Patient/{api.ward.patient_id}/$everything").json()
+    batch = read_bundle(data)
+    assert {o.analyte for o in batch.observations} == {"body_weight", "creatinine"}
+    assert sum("calculated from a bedside assessment" in s for s in batch.skipped) == 2
