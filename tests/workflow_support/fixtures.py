@@ -233,3 +233,36 @@ def start_running(ward: Ward, step: int = 3) -> tuple[int, int]:
     bag_id = compound_and_check(ward, order_id)
     administer(ward, order_id, "start", bag_id=bag_id)
     return order_id, bag_id
+
+
+def start_cart(ward: Ward, step: int = 3) -> int:
+    """Approve adult-cart-crs-icans, order it at ``step``, verify, compound, check, start; the
+    order id."""
+    from anakinra_iv.workflow.commands import ApproveProtocol, Prescribe, VerifyOrder
+    from anakinra_iv.workflow.services import approve_protocol, prescribe, verify_order
+
+    approve_protocol(
+        ApproveProtocol(ward.users["admin"], "adult-cart-crs-icans", note="test ward"),
+        ward.uow(),
+        ward.services.calculator,
+        ward.clock(),
+    )
+    order = prescribe(
+        Prescribe(ward.users["prescriber"], ward.patient_id, "adult-cart-crs-icans", step=step),
+        ward.uow(),
+        ward.services.calculator,
+        ward.clock(),
+    )
+    verify_order(
+        VerifyOrder(
+            ward.users["pharmacist"],
+            order.id,
+            Q_(order.rate_mg_per_h, "mg/h"),
+            Q_(order.planned_concentration_mg_per_ml, "mg/mL"),
+        ),
+        ward.uow(),
+        ward.clock(),
+    )
+    bag_id = compound_and_check(ward, order.id)
+    administer(ward, order.id, "start", bag_id=bag_id)
+    return order.id

@@ -14,6 +14,7 @@ __all__ = [
     "Course",
     "CourseAuditEvent",
     "CourseBag",
+    "CourseGrade",
     "CourseObservation",
     "CourseOrder",
     "CoursePatient",
@@ -42,6 +43,19 @@ class CourseObservation:
     value: float
     unit: str
     collected_at: datetime
+
+
+@dataclass(frozen=True)
+class CourseGrade:
+    """A grade or score calculated from a stored bedside assessment (``analyte`` is the
+    catalogue name: ``crs_grade``, ``icans_grade``, ``ice_score``, ``capd_score``); ``id`` names
+    the assessment it was calculated from (``assessment-{id}-{code}``)."""
+
+    id: str
+    analyte: str
+    value: float
+    collected_at: datetime
+    assessment_id: str
 
 
 @dataclass(frozen=True)
@@ -124,3 +138,4 @@ class Course:
     bags: tuple[CourseBag, ...] = ()
     segments: tuple[CourseSegment, ...] = ()
     audit_events: tuple[CourseAuditEvent, ...] = ()
+    grades: tuple[CourseGrade, ...] = ()

@@ -19,12 +19,16 @@ from collections.abc import Iterator
 from datetime import datetime
 
 from fhir.resources.R4B.bundle import Bundle
+from fhir.resources.R4B.capabilitystatement import CapabilityStatement
 from fhir.resources.R4B.resource import Resource
 
+from anakinra_iv.assessment.catalogue import get_catalogue
 from anakinra_iv.errors import UnknownItem
 from anakinra_iv.interop.course import Course
 from anakinra_iv.interop.fhir_mapping import (
+    LOINC,
     create_audit_event,
+    create_grade_observation,
     create_medication,
     create_medication_administration,
     create_medication_dispense,
@@ -37,6 +41,7 @@ from anakinra_iv.protocol import get_protocol
 
 __all__ = [
     "EXPORTED_TYPES",
+    "create_capability_statement",
     "create_course_bundle",
     "create_course_resources",
     "get_record_reference",
@@ -72,6 +77,8 @@ def create_course_resources(course: Course) -> Iterator[Resource]:
     yield create_patient(course.patient)
     for observation in course.observations:
         yield create_observation(observation, patient_ref)
+    for grade in course.grades:
+        yield create_grade_observation(grade, patient_ref)
     for order in course.orders:
         yield create_medication_request(order, patient_ref)
         if order.verified_by:
@@ -102,6 +109,56 @@ def create_course_resources(course: Course) -> Iterator[Resource]:
         )
     for event in course.audit_events:
         yield create_audit_event(event)
+
+
+def create_capability_statement(*, base_url: str, date: datetime) -> CapabilityStatement:
+    """What this server offers: read of every exported type and ``Patient/$everything``; the
+    Observation profile names the code systems its codes come from, the catalogue's local code
+    system included (grades and bedside scores for which no LOINC code was verified).
+
+    >>> from datetime import UTC
+    >>> statement = create_capability_statement(
+    ...     base_url="http://localhost/fhir/r4", date=datetime(2026, 1, 5, tzinfo=UTC))
+    >>> statement.fhirVersion, statement.rest[0].resource[1].type
+    ('4.3.0', 'Observation')
+    """
+    local = get_catalogue().local_code_system
+    systems = f"{LOINC} (laboratory values, vital signs)"
+    if local:
+        systems += (
+            f"; {local} (CRS and ICANS grades, ICE score, CAPD total: "
+            + ", ".join(
+                a.local_code or a.name
+                for a in get_catalogue().analytes
+                if a.local_code and not a.loinc
+            )
+            + "; no LOINC code was verified for them)"
+        )
+    resources: list[dict[str, object]] = []
+    for kind in EXPORTED_TYPES:
+        entry: dict[str, object] = {"type": kind, "interaction": [{"code": "read"}]}
+        if kind == "Observation":
+            entry["documentation"] = f"Codes from {systems}."
+        if kind == "Patient":
+            entry["operation"] = [
+                {
+                    "name": "everything",
+                    "definition": "http://hl7.org/fhir/OperationDefinition/Patient-everything",
+                }
+            ]
+        resources.append(entry)
+    return CapabilityStatement.model_validate(
+        {
+            "resourceType": "CapabilityStatement",
+            "status": "active",
+            "date": date.isoformat(),
+            "kind": "instance",
+            "fhirVersion": "4.3.0",
+            "format": ["json"],
+            "implementation": {"description": "anakinra-iv", "url": base_url},
+            "rest": [{"mode": "server", "resource": resources}],
+        }
+    )
 
 
 def create_course_bundle(
@@ -150,11 +207,13 @@ def _number(text: str, what: str) -> int:
 
 
 def get_record_reference(resource_type: str, resource_id: str) -> tuple[str, int]:
-    """The stored record (``patient``, ``observation``, ``order`` or ``bag``) and its id that an
-    exported resource id comes from.
+    """The stored record (``patient``, ``observation``, ``assessment``, ``order`` or ``bag``) and
+    its id that an exported resource id comes from.
 
     >>> get_record_reference("MedicationAdministration", "4-2")
     ('order', 4)
+    >>> get_record_reference("Observation", "assessment-3-icans-grade-astct")
+    ('assessment', 3)
     >>> get_record_reference("Provenance", "bag-7-check")
     ('bag', 7)
     """
@@ -162,6 +221,8 @@ def get_record_reference(resource_type: str, resource_id: str) -> tuple[str, int
     head, _, tail = resource_id.partition("-")
     if resource_type == "Patient":
         return "patient", _number(resource_id, what)
+    if resource_type == "Observation" and head == "assessment":
+        return "assessment", _number(tail.partition("-")[0], what)
     if resource_type == "Observation":
         return "observation", _number(resource_id, what)
     if resource_type == "MedicationRequest":

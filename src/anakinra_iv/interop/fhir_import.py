@@ -31,7 +31,7 @@ from fhir.resources.R4B.observation import Observation
 from fhir.resources.R4B.patient import Patient
 from pydantic import ValidationError
 
-from anakinra_iv.assessment.catalogue import get_analyte
+from anakinra_iv.assessment.catalogue import get_analyte, get_catalogue
 from anakinra_iv.assessment.observations import read_measurement
 from anakinra_iv.errors import AnakinraError, FhirImportError, ProblemList, UnknownItem
 from anakinra_iv.interop.fhir_mapping import LOINC, MRN_SYSTEM, UCUM
@@ -209,6 +209,17 @@ def _check_subjects(
     ]
 
 
+def _is_calculated_grade(data: dict[str, Any]) -> bool:
+    """True for an Observation coded in the catalogue's local code system (a CRS or ICANS grade,
+    ICE or CAPD total that this system exports)."""
+    local = get_catalogue().local_code_system
+    code = data.get("code")
+    codings = code.get("coding") if isinstance(code, dict) else None
+    return bool(local) and any(
+        isinstance(c, dict) and c.get("system") == local for c in codings or []
+    )
+
+
 def _read_resources(items: Iterator[tuple[str, Any]]) -> ImportBatch:
     problems: list[AnakinraError] = []
     patients: list[ImportedPatient] = []
@@ -219,6 +230,11 @@ def _read_resources(items: Iterator[tuple[str, Any]]) -> ImportBatch:
         try:
             if kind == "Patient":
                 patients.append(_read_patient(position, data))
+            elif kind == "Observation" and _is_calculated_grade(data):
+                skipped.append(
+                    f"{position}: Observation of a grade calculated from a bedside assessment "
+                    "(grades are calculated from recorded items, never imported as values)"
+                )
             elif kind == "Observation":
                 observations.append(_read_observation(position, data))
             elif isinstance(kind, str) and kind:

@@ -7,6 +7,9 @@ course value             resource
 =======================  =====================================================================
 patient                  ``Patient`` (MRN identifier, name, gender, birth date)
 observation              ``Observation`` (LOINC code, UCUM ``valueQuantity``)
+CRS/ICANS grade, ICE or  ``Observation`` (category ``survey``, ``valueInteger``): the code of
+CAPD total               the catalogue's local code system (no LOINC code verified for them;
+                         a LOINC coding is added only where the catalogue holds one)
 order                    ``MedicationRequest``: ``doseAndRate`` *ordered* (daily dose, mg/d, or
                          the per-kg dose in an extension) and *calculated* (``rateRatio`` mg/h)
 bag                      ``Medication`` (ingredients, strength, ``batch.lotNumber`` = syringe
@@ -32,10 +35,11 @@ from fhir.resources.R4B.observation import Observation
 from fhir.resources.R4B.patient import Patient
 from fhir.resources.R4B.provenance import Provenance
 
-from anakinra_iv.assessment.catalogue import get_analyte
+from anakinra_iv.assessment.catalogue import get_analyte, get_catalogue
 from anakinra_iv.interop.course import (
     CourseAuditEvent,
     CourseBag,
+    CourseGrade,
     CourseObservation,
     CourseOrder,
     CoursePatient,
@@ -53,6 +57,7 @@ __all__ = [
     "UCUM",
     "VITAL_SIGN_CODES",
     "create_audit_event",
+    "create_grade_observation",
     "create_medication",
     "create_medication_administration",
     "create_medication_dispense",
@@ -145,6 +150,43 @@ def create_observation(observation: CourseObservation, patient_ref: str) -> Obse
             "subject": {"reference": patient_ref},
             "effectiveDateTime": _time(observation.collected_at),
             "valueQuantity": _ucum(observation.value, observation.unit),
+        }
+    )
+
+
+def create_grade_observation(grade: CourseGrade, patient_ref: str) -> Observation:
+    """``Observation`` of a grade or score calculated from a bedside assessment: coded in the
+    catalogue's local code system (and LOINC only where the catalogue holds a verified code),
+    ``valueInteger``, category ``survey``."""
+    analyte = get_analyte(grade.analyte)
+    catalogue = get_catalogue()
+    coding: list[dict[str, Any]] = []
+    if analyte.loinc:
+        coding.append({"system": LOINC, "code": analyte.loinc, "display": analyte.display})
+    if analyte.local_code and catalogue.local_code_system:
+        coding.append(
+            {
+                "system": catalogue.local_code_system,
+                "code": analyte.local_code,
+                "display": analyte.display,
+            }
+        )
+    return Observation.model_validate(
+        {
+            "resourceType": "Observation",
+            "id": grade.id,
+            "status": "final",
+            "category": [{"coding": [{"system": OBSERVATION_CATEGORY, "code": "survey"}]}],
+            "code": {"coding": coding, "text": analyte.display},
+            "subject": {"reference": patient_ref},
+            "effectiveDateTime": _time(grade.collected_at),
+            "valueInteger": round(grade.value),
+            "note": [
+                {
+                    "text": "calculated from the items of bedside assessment "
+                    f"{grade.assessment_id} (ASTCT, Lee 2019)"
+                }
+            ],
         }
     )
 

@@ -24,6 +24,7 @@ TABLE_LABELS: dict[str, str] = {
     "protocol_approvals": "protocol approval",
     "patients": "patient",
     "observations": "observation",
+    "toxicity_assessments": "toxicity assessment",
     "orders": "order",
     "verifications": "verification",
     "bags": "bag",

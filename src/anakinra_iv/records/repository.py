@@ -29,6 +29,7 @@ from anakinra_iv.records.tables import (
     Patient,
     ProtocolApproval,
     Recommendation,
+    ToxicityAssessment,
     User,
     Verification,
 )
@@ -45,6 +46,7 @@ __all__ = [
     "RecommendationRepository",
     "Repository",
     "SegmentRepository",
+    "ToxicityAssessmentRepository",
     "UserRepository",
     "VerificationRepository",
 ]
@@ -208,6 +210,34 @@ class ObservationRepository(Repository[Observation]):
             .limit(1)
         )
         return self._session.execute(query).scalar_one_or_none()
+
+
+class ToxicityAssessmentRepository(Repository[ToxicityAssessment]):
+    """Bedside CAR-T toxicity assessments (their items; grades are calculated)."""
+
+    row_type = ToxicityAssessment
+    label = "toxicity assessment"
+
+    def list_for_patient(self, patient_id: int) -> Sequence[ToxicityAssessment]:
+        """A patient's assessments, oldest collected first."""
+        query = (
+            select(ToxicityAssessment)
+            .where(ToxicityAssessment.patient_id == patient_id)
+            .order_by(ToxicityAssessment.collected_at, ToxicityAssessment.id)
+        )
+        return self._session.execute(query).scalars().all()
+
+    def list_for_patients(self, patient_ids: Iterable[int]) -> Sequence[ToxicityAssessment]:
+        """The assessments of several patients in one query, oldest collected first."""
+        ids = list(set(patient_ids))
+        if not ids:
+            return []
+        query = (
+            select(ToxicityAssessment)
+            .where(ToxicityAssessment.patient_id.in_(ids))
+            .order_by(ToxicityAssessment.collected_at, ToxicityAssessment.id)
+        )
+        return self._session.execute(query).scalars().all()
 
 
 class OrderRepository(Repository[Order]):

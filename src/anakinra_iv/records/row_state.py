@@ -47,6 +47,7 @@ TRACKED_TABLES: tuple[str, ...] = (
     "protocol_approvals",
     "patients",
     "observations",
+    "toxicity_assessments",
     "orders",
     "verifications",
     "bags",

@@ -45,6 +45,7 @@ __all__ = [
     "Patient",
     "ProtocolApproval",
     "Recommendation",
+    "ToxicityAssessment",
     "User",
     "Verification",
 ]
@@ -135,6 +136,23 @@ class Observation(Base):
     value_text: Mapped[str] = mapped_column(String(100))
     magnitude: Mapped[float] = mapped_column(Float)
     unit: Mapped[str] = mapped_column(String(40))
+    collected_at: Mapped[datetime]
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[datetime]
+
+
+class ToxicityAssessment(Base):
+    """A bedside CAR-T toxicity assessment as recorded: the items of one score (``icans-astct``
+    with its ICE or CAPD items, or ``crs-astct`` with the vital-sign inputs), checked and in
+    canonical units (temperature in Cel). Grades are never stored: they are calculated from
+    these items whenever they are shown."""
+
+    __tablename__ = "toxicity_assessments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
+    score: Mapped[str] = mapped_column(String(32))
+    items: Mapped[dict[str, Any]]
     collected_at: Mapped[datetime]
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     recorded_at: Mapped[datetime]

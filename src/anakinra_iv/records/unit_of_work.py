@@ -38,6 +38,7 @@ from anakinra_iv.records.repository import (
     PatientRepository,
     RecommendationRepository,
     SegmentRepository,
+    ToxicityAssessmentRepository,
     UserRepository,
     VerificationRepository,
 )
@@ -56,6 +57,7 @@ class UnitOfWork(abc.ABC):
     approvals: ApprovalRepository
     patients: PatientRepository
     observations: ObservationRepository
+    toxicity: ToxicityAssessmentRepository
     orders: OrderRepository
     verifications: VerificationRepository
     bags: BagRepository
@@ -122,6 +124,7 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
         self.approvals = ApprovalRepository(session)
         self.patients = PatientRepository(session)
         self.observations = ObservationRepository(session)
+        self.toxicity = ToxicityAssessmentRepository(session)
         self.orders = OrderRepository(session)
         self.verifications = VerificationRepository(session)
         self.bags = BagRepository(session)

@@ -15,6 +15,7 @@ __all__ = [
     "LabSeries",
     "PkBand",
     "ReportBag",
+    "ReportGrade",
     "ReportLoadingDose",
     "ReportOrder",
     "ReportOverride",
@@ -132,6 +133,19 @@ class ReportScore:
 
 
 @dataclass(frozen=True)
+class ReportGrade:
+    """A bedside CAR-T assessment with the grade calculated from its items, beside the dose
+    running then: ``kind`` is ``CRS`` or ``ICANS``; ``tool`` is ``ICE 6`` or ``CAPD 12`` for
+    an ICANS assessment (empty otherwise); ``rate_mg_per_h`` is None before any infusion."""
+
+    at: datetime
+    kind: str
+    grade: int
+    tool: str
+    rate_mg_per_h: float | None
+
+
+@dataclass(frozen=True)
 class PkBand:
     """Predicted plasma concentration (mg/L): 5th, 50th and 95th percentiles over time."""
 
@@ -164,6 +178,7 @@ class CourseReportData:
     loading_doses: tuple[ReportLoadingDose, ...] = ()
     withheld: int = 0
     time_to_drug: tuple[OrderTiming, ...] = ()
+    grades: tuple[ReportGrade, ...] = ()
 
     @property
     def tz(self) -> ZoneInfo:

@@ -289,6 +289,39 @@ def _recommendations_section(data: CourseReportData) -> Section:
     )
 
 
+def _grades_section(data: CourseReportData) -> Section:
+    """The CRS and ICANS grades over time, calculated from the bedside assessments, beside the
+    dose running at each."""
+    rows = tuple(
+        (
+            Cell(_when(g.at, data.tz)),
+            Cell(g.kind),
+            Cell(g.tool or "-"),
+            Cell(f"grade {g.grade}"),
+            Cell(
+                "no infusion" if g.rate_mg_per_h is None else show_quantity(g.rate_mg_per_h, "mg/h")
+            ),
+        )
+        for g in data.grades
+    )
+    return Section(
+        "CAR-T toxicity grades",
+        (
+            Paragraph(
+                "ASTCT consensus grades (Lee 2019) calculated from the items recorded at each "
+                "bedside assessment (the ICE score, or CAPD below 12 years, with the other ICANS "
+                "domains; temperature, vasopressors and oxygen for CRS); an assessment with a "
+                "missing item is never stored, so no grade here rests on a guessed item."
+            ),
+            Table(
+                "CRS and ICANS grades over time, with the dose running then",
+                ("when", "assessment", "ICE / CAPD", "grade", "dose rate then"),
+                rows,
+            ),
+        ),
+    )
+
+
 def create_course_report(data: CourseReportData) -> Document:
     """The report of a patient's course as a document (figures drawn here)."""
     summary = Section(
@@ -333,6 +366,7 @@ def create_course_report(data: CourseReportData) -> Document:
         _administration_section(data),
         create_time_to_drug_section(data.time_to_drug, data.tz),
         _recommendations_section(data),
+        *((_grades_section(data),) if data.grades else ()),
         create_scores_section(data),
     )
     return Document(

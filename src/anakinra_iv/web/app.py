@@ -27,7 +27,7 @@ from anakinra_iv.web.middleware import (
     LoadSheddingMiddleware,
     SecurityHeadersMiddleware,
 )
-from anakinra_iv.web.routes import api, api_access, pages
+from anakinra_iv.web.routes import api, api_access, api_toxicity, pages
 from anakinra_iv.web.routes.pages import INTENDED_USE
 from anakinra_iv.web.signin_limit import SignInRateLimitMiddleware
 
@@ -79,6 +79,7 @@ def create_app(services: Services | None = None) -> FastAPI:
     app.add_exception_handler(LoginRequired, _to_login)
     app.include_router(api.router)
     app.include_router(api_access.router)
+    app.include_router(api_toxicity.router)
     app.include_router(pages.router)
     app.include_router(routes_fhir.router)
     app.include_router(routes_cds.router)

@@ -1,5 +1,6 @@
-"""FHIR R4 read endpoints: ``GET /fhir/r4/{type}/{id}`` for every exported type, and
-``GET /fhir/r4/Patient/{id}/$everything`` for a patient's whole course as one Bundle.
+"""FHIR R4 read endpoints: ``GET /fhir/r4/{type}/{id}`` for every exported type,
+``GET /fhir/r4/Patient/{id}/$everything`` for a patient's whole course as one Bundle, and
+``GET /fhir/r4/metadata`` (the CapabilityStatement, naming the local code system of the grades).
 
 Answers are ``application/fhir+json``; errors are ``OperationOutcome`` resources (401, 403, 404).
 The patient-course report (PDF or HTML) is served here too, under ``/api/patients/{id}/report``.
@@ -16,6 +17,7 @@ from fhir.resources.R4B.resource import Resource
 from anakinra_iv.errors import AnakinraError, PermissionDenied, UnknownItem
 from anakinra_iv.interop.fhir_export import (
     EXPORTED_TYPES,
+    create_capability_statement,
     create_course_bundle,
     get_record_reference,
     get_resource,
@@ -63,6 +65,13 @@ def _require_stored_key(key: int, what: str) -> None:
 
 def _base(request: Request) -> str:
     return f"{str(request.base_url).rstrip('/')}/fhir/r4"
+
+
+@router.get("/fhir/r4/metadata")
+def read_capability_statement(request: Request, services: ServicesDep) -> Response:
+    """The CapabilityStatement: what is served and the code systems of its Observations."""
+    statement = create_capability_statement(base_url=_base(request), date=services.now())
+    return Response(statement.model_dump_json(exclude_none=True), media_type=FHIR_JSON)
 
 
 @router.get("/fhir/r4/Patient/{patient_id}/$everything")

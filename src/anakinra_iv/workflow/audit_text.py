@@ -165,6 +165,17 @@ def _observation(e: AuditEventView, z: ZoneInfo) -> str:
     )
 
 
+def _toxicity(e: AuditEventView, z: ZoneInfo) -> str:
+    new = _d(e.new_value)
+    at = new.get("collected_at")
+    when = show_time(datetime.fromisoformat(at), z) if isinstance(at, str) else "?"
+    kind = {"icans-astct": "an ICANS", "crs-astct": "a CRS"}.get(str(new.get("score")), "an")
+    return (
+        f"recorded {kind} assessment (grade {new.get('grade')}, collected {when}) for patient "
+        f"{new.get('patient_id')}"
+    )
+
+
 def _patient(e: AuditEventView, z: ZoneInfo) -> str:
     new = _d(e.new_value)
     return f"registered patient {new.get('name')} (MRN {new.get('mrn')}) as patient {e.entity_id}"
@@ -193,6 +204,7 @@ _SENTENCES: dict[str, Callable[[AuditEventView, ZoneInfo], str]] = {
     "bag.check": _bag_checked,
     "bag.check_refused": _bag_check_refused,
     "observation.create": _observation,
+    "toxicity_assessment.create": _toxicity,
     "patient.create": _patient,
     "report.view": _disclosure("viewed the course report"),
     "report.export": _disclosure("exported the course report"),
@@ -240,7 +252,9 @@ def search_audit(uow: UnitOfWork, user_id: int, search: AuditFilter) -> AuditPag
         elif search.patient_id is not None:
             orders = [o.id for o in uow.orders.list_for_patient(search.patient_id)]
             observations = uow.observations.list_ids_for_patient(search.patient_id)
+            assessments = [r.id for r in uow.toxicity.list_for_patient(search.patient_id)]
             entities = [
+                ("toxicity_assessment", [str(i) for i in assessments]),
                 ("patient", [str(search.patient_id)]),
                 ("order", [str(i) for i in orders]),
                 ("observation", [str(i) for i in observations]),

@@ -1,5 +1,7 @@
 """The ward board: every open order with its hung bag, the time left to the bag's beyond-use
-time, the next review and lab draw the protocol asks for, and alerts."""
+time, the next review and lab draw the protocol asks for, the current CRS and ICANS grades
+(calculated from the stored bedside assessments; a grade that rose at its latest assessment is
+an alert), and alerts."""
 
 from __future__ import annotations
 
@@ -23,6 +25,8 @@ from anakinra_iv.workflow.services._common import (
     read_loading_doses,
 )
 from anakinra_iv.workflow.services.pharmacy import BagStatus
+from anakinra_iv.workflow.services.toxicity import read_graded_assessments
+from anakinra_iv.workflow.toxicity import ToxicityStatus, get_toxicity_status
 from anakinra_iv.workflow.views import BagView, OrderView, PatientView
 
 __all__ = ["BoardRow", "create_board_alerts", "list_board"]
@@ -39,6 +43,7 @@ class BoardRow:
     review_due_at: datetime | None
     labs: LabStatus | None
     alerts: tuple[str, ...]
+    toxicity: ToxicityStatus | None = None
 
 
 def create_board_alerts(
@@ -104,5 +109,11 @@ def list_board(uow: UnitOfWork, user_id: int, now: datetime) -> list[BoardRow]:
                 review_due = calculate_review_due(protocol, max(changes))
                 labs = get_lab_status(protocol, patient.observations, now)
             alerts = create_board_alerts(view, hung, remaining, review_due, labs, now)
-            rows.append(BoardRow(view, patient, hung, remaining, review_due, labs, alerts))
+            graded = read_graded_assessments(uow, order.patient_id)
+            toxicity = get_toxicity_status(graded, now) if graded else None
+            if toxicity is not None:
+                alerts = (*toxicity.rises, *alerts)
+            rows.append(
+                BoardRow(view, patient, hung, remaining, review_due, labs, alerts, toxicity)
+            )
     return rows

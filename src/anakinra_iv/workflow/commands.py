@@ -26,6 +26,7 @@ __all__ = [
     "RecordLoadingDose",
     "RecordObservation",
     "RecordPatientObservations",
+    "RecordToxicityAssessment",
     "RejectOrder",
     "RequestRecommendation",
     "ResolveAlert",
@@ -87,6 +88,18 @@ class RecordObservation:
     collected_at: datetime
     code: str | None = None
     name: str | None = None
+
+
+@dataclass(frozen=True)
+class RecordToxicityAssessment:
+    """A bedside CAR-T toxicity assessment: ``score`` (``icans-astct`` or ``crs-astct``) and its
+    items as typed (see :mod:`anakinra_iv.workflow.toxicity`)."""
+
+    user_id: int
+    patient_id: int
+    score: str
+    items: dict[str, object]
+    collected_at: datetime
 
 
 @dataclass(frozen=True)

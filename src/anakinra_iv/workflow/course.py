@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 
@@ -18,6 +19,7 @@ from anakinra_iv.interop.course import (
     Course,
     CourseAuditEvent,
     CourseBag,
+    CourseGrade,
     CourseObservation,
     CourseOrder,
     CoursePatient,
@@ -41,14 +43,17 @@ from anakinra_iv.workflow.queries import (
 from anakinra_iv.workflow.roles import Action, is_allowed
 from anakinra_iv.workflow.services import (
     IntakeResult,
+    read_graded_assessments,
     record_patient_observations,
 )
 from anakinra_iv.workflow.services._common import load_actor
+from anakinra_iv.workflow.toxicity import GradedAssessment
 from anakinra_iv.workflow.views import AuditEventView, ObservationView, OrderView
 
 __all__ = [
     "create_course",
     "create_course_audit_event",
+    "create_course_grades",
     "create_course_observation",
     "create_intake_command",
     "get_patient_course",
@@ -121,14 +126,36 @@ def _order(view: OrderView) -> CourseOrder:
     )
 
 
-def create_course(detail: PatientDetail, events: list[AuditEventView] | None = None) -> Course:
-    """A patient's record as a course; ``events`` are kept where they concern this patient."""
+def create_course_grades(graded: Sequence[GradedAssessment]) -> tuple[CourseGrade, ...]:
+    """The grades (and ICE or CAPD totals) calculated from the stored bedside assessments;
+    an assessment that does not grade gives none."""
+    out: list[CourseGrade] = []
+    for g in graded:
+        values: list[tuple[str, float]] = []
+        if g.grade is not None:
+            values.append((g.analyte, float(g.grade)))
+        if g.tool is not None and g.tool_total is not None:
+            values.append((f"{g.tool}_score", g.tool_total))
+        for analyte, value in values:
+            code = get_analyte(analyte).local_code or analyte
+            out.append(CourseGrade(f"assessment-{g.id}-{code}", analyte, value, g.at, str(g.id)))
+    return tuple(out)
+
+
+def create_course(
+    detail: PatientDetail,
+    events: list[AuditEventView] | None = None,
+    graded: Sequence[GradedAssessment] = (),
+) -> Course:
+    """A patient's record as a course; ``events`` are kept where they concern this patient;
+    ``graded`` are the patient's bedside assessments with their calculated grades."""
     p = detail.patient
     orders = sorted(detail.orders, key=lambda o: o.id)
     bags = [b for o in orders for b in o.bags]
     own = {("patient", str(p.id))} | {("order", str(o.id)) for o in orders}
     own |= {("bag", str(b.id)) for b in bags}
     own |= {("observation", str(o.id)) for o in p.observations}
+    own |= {("toxicity_assessment", str(g.id)) for g in graded}
     audit = tuple(
         create_course_audit_event(e)
         for e in sorted(events or [], key=lambda e: e.seq)
@@ -173,6 +200,7 @@ def create_course(detail: PatientDetail, events: list[AuditEventView] | None = N
             for s in o.segments
         ),
         audit_events=audit,
+        grades=create_course_grades(graded),
     )
 
 
@@ -187,7 +215,8 @@ def read_course(uow: UnitOfWork, user_id: int, patient_id: int) -> tuple[Course,
     if is_allowed(actor.role_set, Action.READ_AUDIT):
         events = [AuditEventView.from_row(r) for r in uow.audit.list_events(limit=_AUDIT_LIMIT)]
     shown = replace(present_detail(raw, actor.id, actor.role_set), withheld=withheld.withheld)
-    return create_course(withheld, events), shown
+    graded = read_graded_assessments(uow, patient_id)
+    return create_course(withheld, events, graded), shown
 
 
 def get_patient_course(uow: UnitOfWork, user_id: int, patient_id: int) -> Course:

@@ -14,6 +14,7 @@ from anakinra_iv.records.unit_of_work import UnitOfWork
 from anakinra_iv.units import parse_quantity
 from anakinra_iv.workflow.auth import AuthPolicy, PasswordHasher
 from anakinra_iv.workflow.commands import AddUser, ApproveProtocol, CreatePatient
+from anakinra_iv.workflow.demo_cart import seed_cart_patient
 from anakinra_iv.workflow.demo_history import HISTORY_DAYS, DemoClock, seed_demo_history
 from anakinra_iv.workflow.ports import DoseCalculator
 from anakinra_iv.workflow.services import add_user, approve_protocol, create_patient
@@ -43,10 +44,13 @@ def seed_demo_ward(
     password: str,
 ) -> dict[str, int]:
     """Seed users, the approval of the demo protocol, seven patients on two wards and their last
-    five days (:mod:`anakinra_iv.workflow.demo_history`), ending at ``now``.
+    five days (:mod:`anakinra_iv.workflow.demo_history`), ending at ``now``, then a CAR-T
+    patient with bedside CRS and ICANS assessments over the last 13 hours
+    (:func:`~anakinra_iv.workflow.demo_cart.seed_cart_patient`).
 
-    The demonstration clock starts five days before ``now`` and only moves forward, so every
-    audit event is written in time order. Returns the user ids by name.
+    The demonstration clock starts five days before ``now`` and only moves forward, so the
+    history's audit events are written in time order (the CAR-T patient's follow them, dated
+    within the last 13 hours). Returns the user ids by name.
     """
     start = (now - timedelta(days=HISTORY_DAYS)).replace(hour=7, minute=0, second=0, microsecond=0)
     clock = DemoClock(start)
@@ -122,4 +126,5 @@ def seed_demo_ward(
             clock(),
         ).id
     seed_demo_history(new_uow, calculator, ids, patient_ids, clock, now)
+    seed_cart_patient(new_uow, calculator, ids, now)
     return ids

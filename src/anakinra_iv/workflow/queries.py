@@ -60,7 +60,7 @@ __all__ = [
     "withhold_blinded",
 ]
 
-RECORD_KINDS = ("patient", "observation", "order", "bag")
+RECORD_KINDS = ("patient", "observation", "assessment", "order", "bag")
 """The stored records whose patient :func:`find_patient_id` finds."""
 
 
@@ -177,6 +177,8 @@ def find_patient_id(uow: UnitOfWork, user_id: int, record: str, record_id: int) 
             return uow.patients.get(record_id).id
         if record == "observation":
             return uow.observations.get(record_id).patient_id
+        if record == "assessment":
+            return uow.toxicity.get(record_id).patient_id
         if record == "order":
             return uow.orders.get(record_id).patient_id
         if record == "bag":

@@ -28,6 +28,7 @@ from anakinra_iv.reports.course_data import (
     LabSeries,
     PkBand,
     ReportBag,
+    ReportGrade,
     ReportLoadingDose,
     ReportOrder,
     ReportOverride,
@@ -52,6 +53,7 @@ __all__ = [
     "add_record_details",
     "calculate_course_pk_band",
     "create_report_data",
+    "create_report_grades",
     "create_report_overrides",
     "create_report_scores",
     "get_boluses",
@@ -289,7 +291,35 @@ def create_report_data(
         ),
         overrides=create_report_overrides(course, recommendations),
         scores=create_report_scores(course, now),
+        grades=create_report_grades(course, now),
     )
+
+
+def create_report_grades(course: Course, now: datetime) -> tuple[ReportGrade, ...]:
+    """The CRS and ICANS grades calculated from the bedside assessments up to ``now``, each
+    with the ICE or CAPD total it used and the infusion rate running then."""
+    kinds = {"crs_grade": "CRS", "icans_grade": "ICANS"}
+    totals = {
+        g.assessment_id: f"{g.analyte.removesuffix('_score').upper()} {g.value:g}"
+        for g in course.grades
+        if g.analyte not in kinds
+    }
+    out: list[ReportGrade] = []
+    for g in sorted(course.grades, key=lambda g: g.collected_at):
+        if g.analyte not in kinds or g.collected_at > now:
+            continue
+        started = [s for s in course.segments if s.started_at <= g.collected_at]
+        rate = max(started, key=lambda s: s.started_at).rate_mg_per_h if started else None
+        out.append(
+            ReportGrade(
+                g.collected_at,
+                kinds[g.analyte],
+                round(g.value),
+                totals.get(g.assessment_id, ""),
+                rate,
+            )
+        )
+    return tuple(out)
 
 
 def calculate_course_pk_band(

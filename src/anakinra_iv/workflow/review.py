@@ -29,12 +29,14 @@ from anakinra_iv.workflow.report import (
     create_report_data,
     get_boluses,
 )
-from anakinra_iv.workflow.services import REVIEW_KIND
+from anakinra_iv.workflow.services import REVIEW_KIND, read_graded_assessments
+from anakinra_iv.workflow.toxicity import GradedAssessment, ToxicityStatus, get_toxicity_status
 from anakinra_iv.workflow.views import ObservationView, RecommendationView
 
 __all__ = [
     "PAGE_SUBJECTS",
     "SCORE_NAMES",
+    "GradeRow",
     "LabStatus",
     "PatientReview",
     "ScoreOutcome",
@@ -43,6 +45,7 @@ __all__ = [
     "get_lab_status",
     "get_order_protocol",
     "get_patient_review",
+    "get_rate_at",
 ]
 
 PAGE_SUBJECTS = 100
@@ -110,6 +113,26 @@ def get_lab_status(
 
 
 @dataclass(frozen=True)
+class GradeRow:
+    """A bedside assessment graded from its stored items, beside the dose running then."""
+
+    assessment: GradedAssessment
+    rate_mg_per_h: float | None
+    order_id: int | None
+
+
+def get_rate_at(detail: PatientDetail, at: datetime) -> tuple[float | None, int | None]:
+    """The infusion rate (mg/h) running at ``at`` and its order, from the recorded segments
+    (None before the first; 0 while paused or after a stop)."""
+    latest: tuple[datetime, float, int] | None = None
+    for order in detail.orders:
+        for segment in order.segments:
+            if segment.started_at <= at and (latest is None or segment.started_at > latest[0]):
+                latest = (segment.started_at, segment.rate_mg_per_h, order.id)
+    return (None, None) if latest is None else (latest[1], latest[2])
+
+
+@dataclass(frozen=True)
 class PatientReview:
     """What the patient page shows besides the record: the latest recommendation asked for at a
     review, the scores from stored labs, the protocol's lab and review timing, and the band of
@@ -122,6 +145,8 @@ class PatientReview:
     review_due_at: datetime | None
     pk: PkBand | None
     segments: tuple[ReportSegment, ...] = ()
+    grades: tuple[GradeRow, ...] = ()
+    toxicity: ToxicityStatus | None = None
 
 
 def get_patient_review(
@@ -136,6 +161,7 @@ def get_patient_review(
     """Read the patient and calculate what a review looks at (``rng`` drawn here only)."""
     with uow:
         course, detail = read_course(uow, user_id, patient_id)
+        graded = read_graded_assessments(uow, patient_id)
     observations = detail.patient.observations
     recommendation = next((r for r in detail.recommendations if r.kind == REVIEW_KIND), None)
     open_orders = [o for o in detail.orders if not is_closed(o.status)]
@@ -161,4 +187,6 @@ def get_patient_review(
         review_due,
         band,
         segments,
+        tuple(GradeRow(g, *get_rate_at(detail, g.at)) for g in graded),
+        get_toxicity_status(graded, now) if graded else None,
     )

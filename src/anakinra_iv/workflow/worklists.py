@@ -13,6 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from anakinra_iv.errors import AnakinraError
+from anakinra_iv.protocol import get_protocol
 from anakinra_iv.records.tables import User
 from anakinra_iv.records.unit_of_work import UnitOfWork
 from anakinra_iv.workflow.blinding import present_order
@@ -40,6 +42,7 @@ __all__ = [
     "NursingRow",
     "PharmacyWorklist",
     "WorkItem",
+    "has_toxicity_grades",
     "list_nursing",
     "list_pharmacy_worklist",
     "list_production_schedule",
@@ -99,6 +102,21 @@ class NursingRow:
     next_event: str | None
     loading_dose_due: bool
     alerts: tuple[str, ...]
+    grades_assessed: bool = False
+    """The order's protocol treats CRS or ICANS: the nurse records ICANS and CRS assessments."""
+
+
+def has_toxicity_grades(protocol_id: str, version: str | None = None) -> bool:
+    """True when the protocol treats CAR-T CRS or ICANS (its rules read the grades).
+
+    >>> has_toxicity_grades("adult-cart-crs-icans"), has_toxicity_grades("adult-mas-civ")
+    (True, False)
+    """
+    try:
+        diseases = set(get_protocol(protocol_id, version).disease)
+    except (AnakinraError, KeyError):
+        return False
+    return bool(diseases & {"CRS", "ICANS"})
 
 
 def _hung_at(view: OrderView) -> datetime | None:
@@ -258,6 +276,7 @@ def list_nursing(uow: UnitOfWork, user_id: int, now: datetime) -> list[NursingRo
                     next_event or suggest_next_event(view),
                     loading_due,
                     tuple(alerts),
+                    has_toxicity_grades(view.protocol_id, view.protocol_version),
                 )
             )
     return sorted(rows, key=lambda r: (r.patient.ward or "", r.patient.bed or "", r.order.id))

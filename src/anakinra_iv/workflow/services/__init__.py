@@ -36,6 +36,13 @@ from anakinra_iv.workflow.services.orders import (
 from anakinra_iv.workflow.services.patients import create_patient, record_observation
 from anakinra_iv.workflow.services.pharmacy import BagStatus, check_bag, prepare_bag
 from anakinra_iv.workflow.services.reviews import REVIEW_KIND, request_recommendation
+from anakinra_iv.workflow.services.toxicity import (
+    AssessmentSheet,
+    get_assessment_sheet,
+    list_toxicity_assessments,
+    read_graded_assessments,
+    record_toxicity_assessment,
+)
 from anakinra_iv.workflow.services.verification import verify_order
 
 __all__ = [
@@ -43,6 +50,7 @@ __all__ = [
     "DISCLOSURES",
     "RENAL_DECISIONS",
     "REVIEW_KIND",
+    "AssessmentSheet",
     "BagStatus",
     "CheckLocked",
     "IntakeResult",
@@ -62,15 +70,19 @@ __all__ = [
     "check_credential",
     "create_patient",
     "discontinue_order",
+    "get_assessment_sheet",
+    "list_toxicity_assessments",
     "prepare_bag",
     "prescribe",
     "query_order",
+    "read_graded_assessments",
     "record_access",
     "record_administration",
     "record_disclosure",
     "record_loading_dose",
     "record_observation",
     "record_patient_observations",
+    "record_toxicity_assessment",
     "reject_order",
     "request_recommendation",
     "resolve_alert",

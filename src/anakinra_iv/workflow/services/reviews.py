@@ -1,5 +1,6 @@
 """Use case of review: a prescriber asks for the protocol's recommendation, which is calculated
-from the stored observations and stored exactly as shown (inputs and outputs)."""
+from the stored observations (and the CRS and ICANS grades calculated from the stored bedside
+assessments) and stored exactly as shown (inputs and outputs)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ from anakinra_iv.workflow.ports import DoseCalculator, ReviewRequest
 from anakinra_iv.workflow.roles import Action
 from anakinra_iv.workflow.services._common import load_actor
 from anakinra_iv.workflow.services.orders import build_plan_request
+from anakinra_iv.workflow.services.toxicity import read_graded_assessments
+from anakinra_iv.workflow.toxicity import create_ward_grade_observations
 from anakinra_iv.workflow.views import RecommendationView
 
 __all__ = ["REVIEW_KIND", "request_recommendation"]
@@ -62,12 +65,18 @@ def request_recommendation(
             daily_dose=None,
             override_reason=None,
         )
+        graded = create_ward_grade_observations(read_graded_assessments(uow, patient.id))
         request = ReviewRequest(
             plan,
             tuple(
                 (o.code or o.name, f"{o.magnitude:g} {o.unit}", o.collected_at)
                 for o in uow.observations.list_for_patient(patient.id)
                 if o.collected_at <= now
+            )
+            + tuple(
+                (g.analyte, f"{g.magnitude:g}", g.collected_at)
+                for g in graded
+                if g.collected_at <= now
             ),
             step=None if current is None else current.step,
             history=_history(uow, orders),

@@ -11,7 +11,7 @@ from __future__ import annotations
 from alembic import op
 
 revision: str = "0007"
-down_revision: str | None = "0003"
+down_revision: str | None = "0006"
 branch_labels: str | None = None
 depends_on: str | None = None
 
