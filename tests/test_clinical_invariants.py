@@ -42,6 +42,7 @@ from anakinra_iv.dosing import (
 from anakinra_iv.errors import AnakinraError, OverrideRequired
 from anakinra_iv.protocol import ContinuousRegimen, Protocol, list_protocols
 from anakinra_iv.units import Q_, format_quantity, magnitude_in
+from tests.strategies import written
 
 PROTOCOLS = list_protocols()
 AT = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
@@ -81,14 +82,14 @@ def cases(draw: st.DrawFn, protocol: Protocol) -> dict[str, Any]:
     )
     renal = draw(st.sampled_from(["creatinine", "creatinine", "haemodialysis", "crrt", "none"]))
     patient: dict[str, Any] = {
-        "weight": f"{weight!r} kg",
+        "weight": f"{written(weight)} kg",
         "age": age,
         "sex": draw(st.sampled_from(["female", "male"])),
-        "height": f"{draw(st.floats(45, 200, allow_nan=False))!r} cm",
+        "height": f"{written(draw(st.floats(45, 200, allow_nan=False)))} cm",
     }
     if renal == "creatinine":
         creatinine = draw(st.one_of(st.floats(2, 15), st.floats(0.2, 15, allow_nan=False)))
-        patient["creatinine"] = f"{creatinine!r} mg/dL"
+        patient["creatinine"] = f"{written(creatinine)} mg/dL"
     elif renal in ("haemodialysis", "crrt"):
         patient["renal_replacement"] = renal
     request: dict[str, Any] = {

@@ -126,7 +126,7 @@ def _is_anakinra(resource: dict[str, Any]) -> bool:
 def _quantity(data: dict[str, Any]) -> Quantity:
     unit = data.get("code") or data.get("unit") or ""
     return parse_quantity(
-        f"{data.get('value')} {ucum_to_pint(str(unit))}",
+        f"{data.get('value')} {unit}",
         field="dose",
         unit="mg/day",
         positive=False,
