@@ -107,6 +107,20 @@ def _sc_warning(protocol: Protocol, patient: Patient, highest: Quantity) -> str 
     )
 
 
+def _refuse_renal_adjustment(patient: Patient, protocol: Protocol) -> None:
+    """A renal adjustment was asked for but renal function could not be estimated: refuse,
+    naming the missing input (never plan an unadjusted dose as if it had been adjusted)."""
+    missing = describe_missing_renal_input(patient, protocol)
+    if missing is None:
+        return  # renal replacement or a measured clearance decides the renal rule
+    field = "height" if missing.startswith("'height'") else "creatinine"
+    raise InvalidInput(
+        f"cannot apply a renal adjustment: {missing}. Give '{field}', or plan without the "
+        "renal adjustment",
+        field=field,
+    )
+
+
 def _renal_reasons(
     protocol: Protocol, patient: Patient, crcl: CreatinineClearance | None
 ) -> tuple[list[Reason], list[str]]:
@@ -180,6 +194,8 @@ def calculate_dose_plan(
     if implausible is not None:
         warnings.append(implausible)
     crcl = calculate_creatinine_clearance(patient, protocol)
+    if apply_renal_adjustment and crcl is None:
+        _refuse_renal_adjustment(patient, protocol)
     reasons, renal_warnings = _renal_reasons(protocol, patient, crcl)
     warnings += renal_warnings
 
