@@ -39,7 +39,7 @@ from anakinra_iv.dosing import (
     calculate_hard_minimum,
     create_patient,
 )
-from anakinra_iv.errors import AnakinraError, OverrideRequired
+from anakinra_iv.errors import AnakinraError, InvalidInput, OverrideRequired
 from anakinra_iv.protocol import ContinuousRegimen, Protocol, list_protocols
 from anakinra_iv.units import Q_, format_quantity, magnitude_in
 from tests.strategies import written
@@ -124,6 +124,13 @@ def _check(protocol: Protocol, case: dict[str, Any]) -> None:
         patient, plan = _plan(protocol, case)
     except OverrideRequired:
         raise AssertionError("an override reason was given: no soft limit may refuse") from None
+    except InvalidInput as error:
+        # a renal adjustment asked for without the creatinine (or a child's height) it needs is
+        # refused naming that input, never planned unadjusted
+        assert case["request"]["apply_renal_adjustment"], error
+        assert error.field in ("creatinine", "height"), error
+        assert "patient" in case and "creatinine" not in case["patient"], error
+        return
     weight = patient.weight
     daily = plan.daily_dose.to("mg/day")
 

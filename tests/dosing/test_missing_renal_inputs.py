@@ -78,3 +78,38 @@ def test_no_child_gets_a_renal_adjustment_without_a_height(
     with pytest.raises(InvalidInput) as caught:
         calculate_dose_plan(protocol, patient, apply_renal_adjustment=True)
     assert caught.value.field == "height"
+
+
+@given(
+    mode=st.sampled_from(["haemodialysis", "crrt"]),
+    creatinine=st.sampled_from(["0.8", "2", "5", "9"]),
+    age=st.integers(18, 90),
+)
+def test_no_creatinine_clearance_on_renal_replacement(mode: str, creatinine: str, age: int) -> None:
+    """On dialysis or CRRT creatinine is cleared by the circuit: no Cockcroft-Gault value is
+    reported (70 kg, 60 y, creatinine 3 gave '25.9 mL/min' as if the kidneys worked), and the
+    plan says why."""
+    patient = create_patient(
+        weight="70 kg",
+        age=age,
+        sex="male",
+        creatinine=f"{creatinine} mg/dL",
+        renal_replacement=mode,  # type: ignore[arg-type]
+    )
+    plan = calculate_dose_plan(get_protocol("adult-mas-civ"), patient)
+    assert plan.crcl is None
+    name = "CRRT" if mode == "crrt" else mode
+    assert any(
+        w.startswith(f"On {name}: creatinine is cleared by the circuit") for w in plan.warnings
+    )
+
+
+def test_obese_adult_without_height_says_adjusted_weight_was_not_computed() -> None:
+    """150 kg, no height: Cockcroft-Gault (140 - 60) x 150 / (72 x 1.0) = 166.7 mL/min on the
+    actual weight, and the method says ideal and adjusted weight could not be computed."""
+    patient = create_patient(weight="150 kg", age=60, sex="male", creatinine="1.0 mg/dL")
+    plan = calculate_dose_plan(get_protocol("adult-mas-civ"), patient)
+    assert plan.crcl is not None
+    assert round(plan.crcl.value.magnitude, 1) == 166.7
+    assert "no height, so ideal and adjusted weight could not be computed" in plan.crcl.formula
+    assert plan.crcl.weight_kind == "actual"

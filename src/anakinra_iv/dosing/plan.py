@@ -121,6 +121,9 @@ def _refuse_renal_adjustment(patient: Patient, protocol: Protocol) -> None:
     )
 
 
+_RRT_NAMES = {"crrt": "CRRT", "haemodialysis": "haemodialysis"}
+
+
 def _renal_reasons(
     protocol: Protocol, patient: Patient, crcl: CreatinineClearance | None
 ) -> tuple[list[Reason], list[str]]:
@@ -139,6 +142,13 @@ def _renal_reasons(
     missing = describe_missing_renal_input(patient, protocol)
     if missing is not None:
         warnings.append(missing)
+    if patient.renal_replacement != "none" and (crcl is None or crcl.method != "measured"):
+        mode = _RRT_NAMES.get(patient.renal_replacement, patient.renal_replacement)
+        warnings.append(
+            f"On {mode}: creatinine is cleared by the circuit, not the kidneys, so no creatinine "
+            "clearance is estimated (Cockcroft-Gault or Schwartz would report renal function "
+            "the patient does not have); the protocol's renal replacement rule decides the dose"
+        )
     unsteady = describe_unsteady_creatinine(patient)
     if unsteady is not None:
         warnings.append(unsteady)
