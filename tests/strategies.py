@@ -141,3 +141,18 @@ crs_items = st.fixed_dictionaries(
         "oxygen": st.sampled_from(["none", "low_flow", "high_flow", "cpap"]),
     }
 )
+
+
+def written(number: float) -> str:
+    """A float as a person writes it: positional digits, never an exponent ('1e-05').
+
+    The number reader refuses exponents, so generated values are written out in full; repr of
+    the float gives the digits that round-trip, and the decimal point is placed by hand.
+
+    >>> written(1e-05), written(2.5e16), written(70.0)
+    ('0.00001', '25000000000000000', '70')
+    """
+    from decimal import Decimal
+
+    text = format(Decimal(repr(number)), "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text

@@ -251,3 +251,80 @@ class TestCommandLine:
         )
         assert result.exit_code == 2 and "param CL" in result.stderr
         assert DECIMAL_HINT in result.stderr
+
+
+_ARITHMETIC_FORMS = [
+    " ,{b} {u}",
+    " {u} {b}",
+    " {u}*{b}",
+    " {u}/{b}",
+    "e{b} {u}",
+    " {u}^{b}",
+    "*{b} {u}",
+]
+ARITHMETIC = st.tuples(
+    st.integers(1, 200), st.integers(1, 9), st.sampled_from(_ARITHMETIC_FORMS)
+).map(lambda t: (str(t[0]), str(t[1]), t[2]))
+"""A number, then unit text that pint would evaluate as arithmetic ('7 ,5 kg' was 35 kg,
+'7 kg 2' was 14 kg): the number, a second number and the shape joining them."""
+
+
+def arithmetic(parts: tuple[str, str, str], unit: str) -> str:
+    """The text of an ARITHMETIC example in ``unit``."""
+    first, second, form = parts
+    return first + form.format(b=second, u=unit)
+
+
+def _refused_as_text(error: AnakinraError, field: str) -> None:
+    messages = [p.message for p in list_problems(error)]
+    assert any(f"'{field}" in m for m in messages), messages
+
+
+class TestUnitTextIsNotArithmetic:
+    """Every entry path refuses unit text with a second number or an operator, naming the field."""
+
+    @pytest.mark.parametrize(("field", "unit"), PATIENT_FIELDS)
+    @given(parts=ARITHMETIC)
+    def test_create_patient(self, field: str, unit: str, parts: tuple[str, str, str]) -> None:
+        values: dict[str, object] = {"weight": "70 kg", "age": 50, "sex": "female"}
+        values[field] = arithmetic(parts, unit)
+        with pytest.raises(AnakinraError) as caught:
+            create_patient(**values)  # type: ignore[arg-type]
+        _refused_as_text(caught.value, "crcl" if field == "measured_crcl" else field)
+
+    @given(ARITHMETIC, st.sampled_from(["mg/day", "mg/kg/day", "mg/h"]))
+    def test_daily_dose(self, parts: tuple[str, str, str], unit: str) -> None:
+        with pytest.raises(AnakinraError) as caught:
+            parse_daily_dose(arithmetic(parts, unit))
+        _refused_as_text(caught.value, "daily_dose")
+
+    @given(ARITHMETIC)
+    def test_observation_file(self, parts: tuple[str, str, str]) -> None:
+        text = arithmetic(parts, "ng/mL")
+        csv = f'analyte,value,collected_at\nferritin,"{text}",2024-03-01T06:00Z\n'
+        with pytest.raises(AnakinraError) as caught:
+            read_observations_csv(csv)
+        _refused_as_text(caught.value, "observations row 1 (ferritin)")
+
+    @given(ARITHMETIC)
+    def test_fhir_observation_unit(self, parts: tuple[str, str, str]) -> None:
+        """A FHIR valueQuantity whose code is 'kg 2' or 'kg*2': refused, nothing imported."""
+        first, second, form = parts
+        code = form.format(b=second, u="kg").strip()
+        resource = {
+            "resourceType": "Observation",
+            "status": "final",
+            "code": {"coding": [{"system": "http://loinc.org", "code": "29463-7"}]},
+            "effectiveDateTime": "2026-01-05T06:00:00Z",
+            "valueQuantity": {"value": first, "system": "http://unitsofmeasure.org", "code": code},
+        }
+        with pytest.raises(AnakinraError, match=r"resource \(Observation\)"):
+            read_fhir_text(json.dumps(resource))
+
+    @settings(max_examples=15)
+    @given(ARITHMETIC)
+    def test_plan_weight(self, parts: tuple[str, str, str]) -> None:
+        """'anakinra plan --weight "7 ,5 kg"' exits 2 naming the weight; nothing on stdout."""
+        result = runner.invoke(app, [*CLI_PLAN, "--weight", arithmetic(parts, "kg")])
+        assert result.exit_code == 2, result.stdout
+        assert result.stdout == "" and "'weight'" in result.stderr

@@ -128,12 +128,60 @@ _ALIASES: dict[str, str] = {
     "°F": "degF",
 }
 
-_NUMBER = re.compile(r"^\s*([-+]?(?:\d[\d.,]*|[.,]\d[\d.,]*)(?:[eE][-+]?\d+)?)\s*(.*?)\s*$")
+_NUMBER_TOKEN = re.compile(r"^(?:\d[\d.,]*|[.,]\d[\d.,]*)")
 _PLAIN_NUMBER = re.compile(r"^[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?$")
+_PLAIN_DECIMAL = re.compile(r"^(?:\d+(?:\.\d*)?|\.\d+)$")
 _GROUPED_NUMBER = re.compile(r"^[-+]?\d{1,3}(?:,\d{3})+(?:\.\d+)?$")
-# A unit that starts with digits is a UCUM power of ten ("10*9/L") or a scale ("1e9 / L"); any
-# other leading digits are the rest of a number written with a space ("1 200 mg").
-_SCALED_UNIT = re.compile(r"^(?:10[*^][-+]?\d+|1e[-+]?\d+)(?![\d.])", re.IGNORECASE)
+
+# The words a unit may be built from: every spelling a clinician or a laboratory system writes
+# for the units the package reads. A unit is one of these words, or several joined by "/" (or a
+# product sign between two words); nothing else: no number, no operator, no parenthesis.
+_UNIT_WORDS: frozenset[str] = frozenset(
+    " ".join(
+        (
+            # mass
+            "kg g mg ug mcg µg μg ng pg lb lbs oz [lb_av] [oz_av]",
+            # volume
+            "L l dL dl mL ml mls cc uL ul µL μL nL fL",
+            # length and area
+            "m cm mm in inch [in_i] ft m2 m² mm3 mm³",
+            # time
+            "s sec min h hr hrs hour hours d day days wk week weeks mo month months",
+            "a y yr yrs year years",
+            # amount of substance, catalytic and enzyme activity
+            "mol mmol umol µmol μmol nmol pmol U kU mU IU kat ukat µkat μkat",
+            # temperature and fractions
+            "degC degF °C °F Cel [degF] % percent",
+        )
+    ).split()
+)
+_UNIT_WORD = r"(?:\[[A-Za-z_]+\]|[A-Za-zµμ°%]+[²³23]?)"
+_UNIT_EXPRESSION = re.compile(
+    rf"^(?:/\s*)?{_UNIT_WORD}(?:\s*(?:/|\*|·)\s*{_UNIT_WORD})*(?:\s*\{{[^{{}}]*\}})?$"
+)
+_SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
+_COUNT_VOLUMES: dict[str, str] = {
+    "L": "L",
+    "l": "L",
+    "dL": "dL",
+    "mL": "mL",
+    "ml": "mL",
+    "uL": "uL",
+    "ul": "uL",
+    "µL": "uL",
+    "μL": "uL",
+    "nL": "nL",
+    "mm3": "mm**3",
+    "mm³": "mm**3",
+}
+_COUNT_POWER = re.compile(
+    r"^(?:[x×X*]\s*)?10(?:\s*(?:\^|\*\*?)\s*(?P<power>\d{1,2})|(?P<superscript>[⁰¹²³⁴⁵⁶⁷⁸⁹]{1,2}))"
+    r"\s*/\s*(?P<volume>[A-Za-zµμ]+[3³]?)$"
+)
+# Counts written with an SI prefix for the number of cells (G/L is 10^9/L, K/uL is 10^3/uL).
+_COUNT_PREFIXED = re.compile(r"^(?P<prefix>[kKGT])\s*/\s*(?P<volume>[A-Za-zµμ]+[3³]?)$")
+_COUNT_PREFIX_POWER = {"k": 3, "K": 3, "G": 9, "T": 12}
+_COUNT_WORDS = re.compile(r"^(?:\{?cells\}?)\s*/\s*(?P<volume>[A-Za-zµμ]+[3³]?)$")
 
 
 def read_number(text: str, *, field: str) -> float:
@@ -185,11 +233,14 @@ def ucum_to_pint(code: str) -> str:
     Codes pint understands as they are (``mg``, ``g/L``) pass through unchanged.
 
     >>> ucum_to_pint("Cel"), ucum_to_pint("10*9/L"), ucum_to_pint("10*6/mL")
-    ('degC', '1e9 / L', '1e6/mL')
+    ('degC', '1e9 / L', '1e6 / mL')
     """
     code = code.strip()
     if code in _UCUM_TO_PINT:
         return _UCUM_TO_PINT[code]
+    count = _read_count_unit(code)
+    if count is not None:
+        return count
     # strip UCUM annotations such as {FEU} or {DDU}: they name the assay, not the unit
     text = re.sub(r"\{[^}]*\}", "", code).replace("[", "").replace("]", "") or code
     # UCUM powers of ten: 10*9/uL is 1e9 per microlitre (pint would read 10*9 as 90)
@@ -198,6 +249,8 @@ def ucum_to_pint(code: str) -> str:
 
 def _normalise_unit_text(text: str) -> str:
     text = ucum_to_pint(text)
+    if text.startswith("/"):  # a count per volume written without its 1 ("/nL")
+        text = f"1 {text}"
     parts = re.split(r"(\s*/\s*|\s*\*\s*|\s+)", text)
     return "".join(_ALIASES.get(p, p) for p in parts)
 
@@ -264,32 +317,7 @@ def parse_quantity(
         shown = f"{value:~P}"
     else:
         shown = str(value).strip()
-        if not shown:
-            raise InvalidInput(f"'{field}' is missing", field=field, value=value)
-        match = _NUMBER.match(shown)
-        if match is None:
-            raise InvalidInput(
-                f"'{field}' must be a number with a unit such as '{_example(unit)}' "
-                f"(got '{shown}')",
-                field=field,
-                value=value,
-            )
-        number_text, unit_text = match.groups()
-        number = read_number(number_text, field=field)
-        if not unit_text:
-            raise UnitMismatch(
-                f"'{field}' needs a unit, for example '{_example(unit)}' (got '{shown}')",
-                field=field,
-                value=value,
-            )
-        if unit_text[0].isdigit() and not _SCALED_UNIT.match(unit_text):
-            raise InvalidInput(
-                f"'{field}' = '{shown}': a space inside a number is ambiguous; write the number "
-                "without spaces (1200), with a comma between groups of three digits (1,200)",
-                field=field,
-                value=value,
-            )
-        factor, parsed_unit = _parse_unit(unit_text, field=field)
+        number, factor, parsed_unit = _read_quantity_text(shown, field=field, unit=unit)
         quantity = Q_(number * factor if factor != 1 else number, parsed_unit)
     if not math.isfinite(float(quantity.magnitude)):
         raise InvalidInput(f"'{field}' must be a finite number (got '{shown}')", field=field)
@@ -312,6 +340,113 @@ def parse_quantity(
             f"'{field}' must be greater than 0 (got '{shown}')", field=field, value=value, limit=0
         )
     return converted
+
+
+def _read_quantity_text(shown: str, *, field: str, unit: str) -> tuple[float, float, Any]:
+    """Split text a person typed into (number, scale factor, unit), or refuse it naming the field.
+
+    The text is one non-negative decimal number, optional spaces, then a unit expression built
+    from :data:`_UNIT_WORDS` (or a count per volume, :func:`_read_count_unit`). Nothing is ever
+    evaluated as arithmetic: a second number, a number after the unit, an operator, a
+    parenthesis or an exponent is refused, so the reader returns the number the person wrote or
+    nothing.
+    """
+    if not shown:
+        raise InvalidInput(f"'{field}' is missing", field=field, value=shown)
+    if shown[0] in "-+−":
+        what = "cannot carry a sign" if shown[0] == "+" else "cannot be negative"
+        raise InvalidInput(
+            f"'{field}' {what}: write the number alone, such as '{_example(unit)}' (got '{shown}')",
+            field=field,
+            value=shown,
+        )
+    match = _NUMBER_TOKEN.match(shown)
+    if match is None:
+        raise InvalidInput(
+            f"'{field}' must be a number with a unit such as '{_example(unit)}' (got '{shown}')",
+            field=field,
+            value=shown,
+        )
+    number_text, rest = match.group(0), shown[match.end() :]
+    number = read_number(number_text, field=field)
+    if re.match(r"[eE][-+]?\d", rest):
+        raise InvalidInput(
+            f"'{field}' = '{shown}': write the number in full, without an exponent "
+            f"(such as '{_example(unit)}')",
+            field=field,
+            value=shown,
+        )
+    unit_text = rest.strip()
+    if not unit_text:
+        raise UnitMismatch(
+            f"'{field}' needs a unit, for example '{_example(unit)}' (got '{shown}')",
+            field=field,
+            value=shown,
+        )
+    count = _read_count_unit(unit_text)
+    if count is not None:
+        factor, parsed_unit = _parse_unit(count, field=field)
+        return number, factor, parsed_unit
+    if unit_text[0].isdigit():
+        raise InvalidInput(
+            f"'{field}' = '{shown}': a space inside a number is ambiguous; write the number "
+            "without spaces (1200), with a comma between groups of three digits (1,200)",
+            field=field,
+            value=shown,
+        )
+    if unit_text not in _UCUM_TO_PINT and _UNIT_EXPRESSION.match(unit_text) is None:
+        raise InvalidInput(
+            f"'{field}' = '{shown}': write one number and then its unit, such as "
+            f"'{_example(unit)}'; '{unit_text}' is not a unit (no second number, operator or "
+            "parenthesis)",
+            field=field,
+            value=shown,
+        )
+    if unit_text not in _UCUM_TO_PINT and not _is_unit_expression(unit_text):
+        raise UnitMismatch(
+            f"'{field}': unknown unit '{unit_text}' (write a unit such as '{_example(unit)}')",
+            field=field,
+            value=shown,
+        )
+    factor, parsed_unit = _parse_unit(unit_text, field=field)
+    return number, factor, parsed_unit
+
+
+def _is_unit_expression(text: str) -> bool:
+    """True when ``text`` is a plain unit: words of :data:`_UNIT_WORDS` joined by '/' or a
+    product sign, with an optional UCUM annotation (``{FEU}``) at the end."""
+    if _UNIT_EXPRESSION.match(text) is None:
+        return False
+    bare = re.sub(r"\{[^{}]*\}", "", text)
+    words = [w for w in re.split(r"\s*(?:/|\*|·)\s*", bare.strip()) if w]
+    return bool(words) and all(w in _UNIT_WORDS or w in _ALIASES for w in words)
+
+
+def _read_count_unit(text: str) -> str | None:
+    """The canonical pint spelling of a count per volume, or None when ``text`` is not one.
+
+    Every spelling of ten to the ninth per litre reads the same: ``10*9/L`` (UCUM), ``10^9/L``,
+    ``x10^9/L``, ``×10⁹/L``, ``10⁹/L`` and ``G/L`` are all ``1e9 / L``; ``K/uL`` and ``10^3/uL``
+    are ``1e3 / uL``. A power of ten is read as a power, never as a product or a second number.
+
+    >>> _read_count_unit("×10⁹/L"), _read_count_unit("G/L"), _read_count_unit("x 10^3/µL")
+    ('1e9 / L', '1e9 / L', '1e3 / uL')
+    >>> _read_count_unit("mg/dL") is None
+    True
+    """
+    power: int | None = None
+    volume: str | None = None
+    if (found := _COUNT_POWER.match(text)) is not None:
+        digits = found.group("power") or found.group("superscript").translate(_SUPERSCRIPTS)
+        power, volume = int(digits), found.group("volume")
+    elif (found := _COUNT_PREFIXED.match(text)) is not None:
+        power, volume = _COUNT_PREFIX_POWER[found.group("prefix")], found.group("volume")
+    elif (found := _COUNT_WORDS.match(text)) is not None:
+        power, volume = 0, found.group("volume")
+    if power is None or volume not in _COUNT_VOLUMES:
+        return None
+    per = _COUNT_VOLUMES[volume]
+    return f"1e{power} / {per}" if power else f"1 / {per}"
 
 
 def create_quantity(value: float, unit: str) -> Quantity:

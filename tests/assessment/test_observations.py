@@ -15,6 +15,7 @@ from anakinra_iv.assessment.observations import (
     read_measurement,
 )
 from anakinra_iv.errors import InvalidInput, UnitMismatch
+from tests.strategies import written
 
 AT = datetime(2024, 3, 1, 6, 0, tzinfo=UTC)
 
@@ -51,48 +52,52 @@ class TestConversions:
     @given(st.floats(min_value=0.1, max_value=20.0))
     def test_triglycerides_round_trip(self, mmol: float) -> None:
         """mmol/L -> mg/dL -> mmol/L returns the value; mg/dL = mmol/L x 88.5."""
-        m = read_measurement("triglycerides", f"{mmol!r} mmol/L")
+        m = read_measurement("triglycerides", f"{written(mmol)} mmol/L")
         assert m.magnitude == pytest.approx(mmol * 88.5, rel=1e-9)
-        back = read_measurement("triglycerides", f"{m.magnitude!r} mg/dL")
+        back = read_measurement("triglycerides", f"{written(m.magnitude)} mg/dL")
         assert get_value_in(back, "mmol/L") == pytest.approx(mmol, rel=1e-9)
 
     @given(st.floats(min_value=0.1, max_value=20.0))
     def test_fibrinogen_round_trip_through_umol(self, g_per_l: float) -> None:
         """g/L -> umol/L -> g/L returns the value (molar mass 340,000 g/mol)."""
-        umol = value("fibrinogen", f"{g_per_l!r} g/L", "umol/L")
+        umol = value("fibrinogen", f"{written(g_per_l)} g/L", "umol/L")
         assert umol == pytest.approx(g_per_l / 340000 * 1e6, rel=1e-9)
-        assert value("fibrinogen", f"{umol!r} umol/L", "g/L") == pytest.approx(g_per_l, rel=1e-9)
+        assert value("fibrinogen", f"{written(umol)} umol/L", "g/L") == pytest.approx(
+            g_per_l, rel=1e-9
+        )
 
     @given(st.floats(min_value=1.0, max_value=24.0))
     def test_haemoglobin_round_trip(self, g_per_dl: float) -> None:
         """g/dL -> mmol/L -> g/L -> g/dL returns the value."""
-        mmol = value("hemoglobin", f"{g_per_dl!r} g/dL", "mmol/L")
-        g_per_l = value("hemoglobin", f"{mmol!r} mmol/L", "g/L")
+        mmol = value("hemoglobin", f"{written(g_per_dl)} g/dL", "mmol/L")
+        g_per_l = value("hemoglobin", f"{written(mmol)} mmol/L", "g/L")
         assert g_per_l == pytest.approx(10 * g_per_dl, rel=1e-9)
 
     @given(st.floats(min_value=0.0, max_value=1000.0))
     def test_counts_round_trip(self, per_nl: float) -> None:
         """10^9/L -> /mm3 -> 10^3/uL -> 10^9/L returns the value."""
-        per_mm3 = value("platelets", f"{per_nl!r} 10*9/L", "/mm3")
+        per_mm3 = value("platelets", f"{written(per_nl)} 10*9/L", "/mm3")
         assert per_mm3 == pytest.approx(per_nl * 1000, rel=1e-9, abs=1e-9)
-        per_ul = value("platelets", f"{per_mm3!r} /mm3", "10*3/uL")
+        per_ul = value("platelets", f"{written(per_mm3)} /mm3", "10*3/uL")
         assert per_ul == pytest.approx(per_nl, rel=1e-9, abs=1e-9)
 
     @given(st.floats(min_value=0.05, max_value=39.0))
     def test_creatinine_round_trip(self, mg_per_dl: float) -> None:
         """mg/dL -> umol/L -> mg/dL returns the value (x 88.42)."""
-        umol = value("creatinine", f"{mg_per_dl!r} mg/dL", "umol/L")
+        umol = value("creatinine", f"{written(mg_per_dl)} mg/dL", "umol/L")
         assert umol == pytest.approx(mg_per_dl * 88.4016, rel=1e-5)
-        assert value("creatinine", f"{umol!r} umol/L", "mg/dL") == pytest.approx(
+        assert value("creatinine", f"{written(umol)} umol/L", "mg/dL") == pytest.approx(
             mg_per_dl, rel=1e-9
         )
 
     @given(st.floats(min_value=25.0, max_value=45.0))
     def test_temperature_round_trip(self, celsius: float) -> None:
         """Cel -> [degF] -> Cel returns the value; F = C x 9/5 + 32."""
-        f = value("temperature", f"{celsius!r} Cel", "[degF]")
+        f = value("temperature", f"{written(celsius)} Cel", "[degF]")
         assert f == pytest.approx(celsius * 9 / 5 + 32, rel=1e-9)
-        assert value("temperature", f"{f!r} [degF]", "Cel") == pytest.approx(celsius, rel=1e-9)
+        assert value("temperature", f"{written(f)} [degF]", "Cel") == pytest.approx(
+            celsius, rel=1e-9
+        )
 
     def test_value_typed_on_a_threshold_stays_on_it(self) -> None:
         """110,000 /mm3 is exactly 110 x 10^9/L after conversion (no float noise)."""

@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from sqlalchemy import Engine, func, select
 
 from anakinra_iv.records.tables import AuditEvent, Observation, Order, Patient
-from tests.test_number_entry_paths import AMBIGUOUS, DECIMAL_HINT
+from tests.test_number_entry_paths import AMBIGUOUS, ARITHMETIC, DECIMAL_HINT, arithmetic
 from tests.web.conftest import Api
 from tests.workflow_support.fixtures import PASSWORD, compound_and_check, prescribe_step, verify
 
@@ -195,3 +195,54 @@ class TestWebForms:
         assert "Weight" in shown and DECIMAL_HINT in shown, shown
         assert f'value="{number} kg"' in response.text  # the form keeps what was typed
         assert _count(engine) == before
+
+
+class TestUnitTextIsNotArithmetic:
+    @pytest.mark.parametrize(("field", "unit"), [("weight", "kg"), ("creatinine", "mg/dL")])
+    @WEB
+    @given(parts=ARITHMETIC)
+    def test_patient_body(
+        self, api: Api, engine: Engine, field: str, unit: str, parts: tuple[str, str, str]
+    ) -> None:
+        """POST /api/patients with '7 ,5 kg' or '7 kg 2': 422 naming the field; nothing
+        stored (it was read as 35 kg, 14 kg)."""
+        body = {
+            "mrn": "MRN-ARITH",
+            "name": "Roe, Ann",
+            "birth_date": "1980-05-01",
+            "sex": "female",
+            "weight": "70 kg",
+            "creatinine": "1.0 mg/dL",
+        } | {field: arithmetic(parts, unit)}
+        before = _count(engine)
+        response = api.post("nurse", "/api/patients", body)
+        assert response.status_code == 422 and f"'{field}" in response.json()["message"]
+        assert _count(engine) == before
+
+    @WEB
+    @given(parts=ARITHMETIC)
+    def test_observation_body(self, api: Api, engine: Engine, parts: tuple[str, str, str]) -> None:
+        """POST an observation of platelets '150 10^9/L 2': refused, nothing stored."""
+        url = f"/api/patients/{api.ward.patient_id}/observations"
+        body = {
+            "code": "777-3",
+            "value": arithmetic(parts, "10^9/L"),
+            "collected_at": "2026-01-05T07:00:00Z",
+        }
+        before = _count(engine)
+        response = api.post("nurse", url, body)
+        assert response.status_code == 422, response.text
+        assert _count(engine) == before
+
+    @pytest.mark.parametrize("spelling", ["10*9/L", "x10^9/L", "×10⁹/L", "G/L", "10^9/L"])
+    def test_count_spellings_store_one_value(self, api: Api, engine: Engine, spelling: str) -> None:
+        """A platelet count typed in any spelling of 10^9/L is stored as 150 in 10*9/L."""
+        url = f"/api/patients/{api.ward.patient_id}/observations"
+        body = {"code": "777-3", "value": f"150 {spelling}", "collected_at": "2026-01-05T07:00Z"}
+        response = api.post("nurse", url, body)
+        assert response.status_code == 201, response.text
+        with engine.connect() as connection:
+            row = connection.execute(
+                select(Observation.magnitude, Observation.unit).order_by(Observation.id.desc())
+            ).first()
+        assert row is not None and (row[0], row[1]) == (150.0, "10*9/L")

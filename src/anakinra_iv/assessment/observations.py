@@ -21,7 +21,6 @@ Examples
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -43,8 +42,6 @@ from anakinra_iv.units import (
     ucum_to_pint,
     ureg,
 )
-
-_KNOWN_UCUM = ("10*9/L", "10*3/uL", "10*6/uL", "10*12/L")
 
 __all__ = [
     "Measurement",
@@ -145,9 +142,6 @@ def _is_convertible(unit_text: str, analyte: Analyte) -> bool:
     return bool(source.dimensionality == target.dimensionality) or (analyte.molar_mass is not None)
 
 
-_POWER_OF_TEN = re.compile(r"(?<![\d.])10(?:\*|\^)([-+]?\d+)")
-
-
 def _split_number_and_unit(text: str) -> tuple[str, str]:
     """Split ``"95 10*9/L"`` into number and unit.
 
@@ -155,10 +149,7 @@ def _split_number_and_unit(text: str) -> tuple[str, str]:
     product: ``10*9/uL`` is 10^9 per microlitre, not 90 per microlitre.
     """
     parts = text.strip().split(maxsplit=1)
-    number, unit = (parts[0], parts[1]) if len(parts) == 2 else (text.strip(), "")
-    if unit and unit not in _KNOWN_UCUM:
-        unit = _POWER_OF_TEN.sub(lambda m: f"1e{m.group(1)} ", unit)
-    return number, unit
+    return (parts[0], parts[1]) if len(parts) == 2 else (text.strip(), "")
 
 
 def read_measurement(

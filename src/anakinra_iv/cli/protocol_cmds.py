@@ -335,6 +335,9 @@ def _print_plan_text(protocol: Protocol, s: dict[str, Any]) -> None:
         lines.append(f"CrCl: {_shown(s['crcl_ml_per_min'], 'mL/min', 1)}{per} ({s['crcl_method']})")
     if s["loading_dose_mg"] is not None:
         lines.append(f"Loading dose: {_shown(s['loading_dose_mg'], 'mg')} IV")
+        loading = (s.get("bag") or {}).get("loading")
+        if loading is not None:
+            lines += [f"  {n}. {text}" for n, text in enumerate(loading["steps"], 1)]
     step = f"step {s['step']} of {s['step_count']}: " if s["step"] else ""
     lines.append(
         f"Daily dose: {step}{_shown(s['daily_dose_mg'], 'mg/day', 0)} "

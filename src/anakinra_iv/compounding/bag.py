@@ -30,7 +30,67 @@ from anakinra_iv.errors import DoseLimitExceeded, InvalidInput
 from anakinra_iv.protocol import IntermittentRegimen, Protocol
 from anakinra_iv.units import Q_, Quantity, format_quantity, magnitude_in
 
-__all__ = ["BagRecipe", "calculate_bag", "calculate_beyond_use", "round_to_precision"]
+__all__ = [
+    "BagRecipe",
+    "LoadingPreparation",
+    "calculate_bag",
+    "calculate_beyond_use",
+    "calculate_loading_preparation",
+    "round_to_precision",
+]
+
+
+@dataclass(frozen=True)
+class LoadingPreparation:
+    """How to draw the loading dose, by the same rules as the bag.
+
+    The volume is drawn from the product, or, when it is below the protocol's smallest
+    measurable volume (a small infant's 6 mg is 0.04 mL of 150 mg/mL), from one syringe diluted
+    to the protocol's dilution volume. The volume is rounded to the drawing precision, as the
+    bag's is.
+    """
+
+    dose: Quantity
+    volume: Quantity
+    concentration: Quantity
+    dilution: Dilution | None
+    steps: tuple[str, ...]
+
+
+def calculate_loading_preparation(protocol: Protocol, dose: Quantity) -> LoadingPreparation:
+    """The loading dose's draw: measurable, from the product or its dilution.
+
+    Examples
+    --------
+    >>> from anakinra_iv.protocol import get_protocol
+    >>> prep = calculate_loading_preparation(get_protocol("paediatric-mas-civ"), Q_(6, "mg"))
+    >>> prep.volume.magnitude, prep.concentration.magnitude
+    (0.6, 10.0)
+    """
+    bag = protocol.bag
+    draw = calculate_draw(protocol, dose.to("mg"))
+    syringe = f"{format_quantity(bag.syringe_dose.quantity, 'mg')}/"
+    syringe += f"{format_quantity(bag.syringe_volume.quantity, 'mL')}"
+    volume = f"{magnitude_in(draw.volume, 'mL'):.2f}".rstrip("0").rstrip(".")
+    steps = [f"Open 1 anakinra {syringe} syringe for the loading dose (separate from the bag)"]
+    if draw.dilution is not None:
+        d = draw.dilution
+        steps.append(
+            f"Dilute: {format_quantity(d.syringe_dose, 'mg')} "
+            f"({format_quantity(d.syringe_volume, 'mL')}) + "
+            f"{format_quantity(d.diluent_added, 'mL')} {bag.diluent.text} = "
+            f"{format_quantity(d.volume, 'mL')} at {format_quantity(d.concentration, 'mg/mL')} "
+            "(the dose is below the smallest measurable volume of the undiluted product)"
+        )
+        steps.append(
+            f"Draw {volume} mL of the dilution ({format_quantity(dose, 'mg')}); discard the rest"
+        )
+    else:
+        steps.append(f"Draw {volume} mL ({format_quantity(dose, 'mg')}) of the undiluted product")
+    steps.append(f"Give {format_quantity(dose, 'mg')} IV before the infusion starts")
+    return LoadingPreparation(
+        dose.to("mg"), draw.volume, draw.concentration, draw.dilution, tuple(steps)
+    )
 
 
 @dataclass(frozen=True)
@@ -64,6 +124,7 @@ class BagRecipe:
     dilution: Dilution | None = None
     loads: Loads | None = None
     warnings: tuple[str, ...] = ()
+    loading: LoadingPreparation | None = None
 
 
 def calculate_beyond_use(protocol: Protocol, prepared_at: datetime) -> tuple[datetime, datetime]:
@@ -210,6 +271,9 @@ def calculate_bag(protocol: Protocol, plan: DosePlan, *, prepared_at: datetime) 
         dilution=draw.dilution,
         loads=loads,
         warnings=loads.warnings,
+        loading=None
+        if plan.loading_dose is None
+        else calculate_loading_preparation(protocol, plan.loading_dose),
     )
 
 

@@ -75,6 +75,14 @@ def summarise_bag(bag: BagRecipe) -> dict[str, Any]:
         else _number(loads.sodium_per_kg, "mmol/kg/day"),
         "warnings": list(bag.warnings),
         "steps": list(bag.steps),
+        "loading": None
+        if bag.loading is None
+        else {
+            "dose_mg": _number(bag.loading.dose, "mg"),
+            "volume_ml": _number(bag.loading.volume, "mL"),
+            "concentration_mg_per_ml": _number(bag.loading.concentration, "mg/mL"),
+            "steps": list(bag.loading.steps),
+        },
     }
 
 

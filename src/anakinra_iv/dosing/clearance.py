@@ -111,6 +111,12 @@ def _cockcroft_weight(patient: Patient, protocol: Protocol) -> tuple[Quantity, s
     """The weight Cockcroft-Gault uses, and its name: the protocol's, or adjusted in obesity."""
     renal = protocol.renal
     kind = renal.crcl_weight
+    if kind == "actual" and renal.obesity_threshold is not None and patient.height is None:
+        weight = calculate_dosing_weight(patient, kind, renal.adjusted_weight_factor)
+        return weight, (
+            "actual weight; no height, so ideal and adjusted weight could not be computed and an "
+            "obese patient's clearance is overestimated"
+        )
     if kind == "actual" and renal.obesity_threshold is not None and patient.height is not None:
         ideal = calculate_ideal_body_weight(patient)
         ratio = float(renal.obesity_threshold.quantity.to("dimensionless").magnitude)
@@ -147,7 +153,8 @@ def _schwartz(patient: Patient, creatinine: float) -> CreatinineClearance | None
 def calculate_creatinine_clearance(
     patient: Patient, protocol: Protocol
 ) -> CreatinineClearance | None:
-    """Creatinine clearance: the measured value if given, else the protocol's formula.
+    """Creatinine clearance: the measured value if given, else the protocol's formula; None on
+    renal replacement (haemodialysis, CRRT), where creatinine does not measure the kidneys.
 
     Adults: Cockcroft-Gault, CrCl (mL/min) = (140 - age) x weight (kg) / (72 x creatinine
     mg/dL), x 0.85 for females, with the weight the protocol names (adjusted above the obesity
@@ -174,7 +181,9 @@ def calculate_creatinine_clearance(
             formula=f"measured {format_quantity(patient.measured_crcl, 'mL/min', 1)}",
             source="site",
         )
-    if patient.creatinine is None:
+    if patient.creatinine is None or patient.renal_replacement != "none":
+        # on dialysis or CRRT creatinine is cleared by the circuit, not the kidneys: a formula
+        # would report renal function the patient does not have
         return None
     creatinine = magnitude_in(patient.creatinine, "mg/dL")
     if is_paediatric_renal(patient, protocol):
@@ -198,7 +207,7 @@ def calculate_creatinine_clearance(
         value=Q_(value, "mL/min"),
         method="cockcroft-gault",
         weight_used=weight,
-        weight_kind=kind.removesuffix(" weight").split(" weight:")[0],
+        weight_kind=kind.split(" weight")[0],
         formula=formula,
         source=c["age_offset"].source,
     )

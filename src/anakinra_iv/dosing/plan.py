@@ -107,6 +107,23 @@ def _sc_warning(protocol: Protocol, patient: Patient, highest: Quantity) -> str 
     )
 
 
+def _refuse_renal_adjustment(patient: Patient, protocol: Protocol) -> None:
+    """A renal adjustment was asked for but renal function could not be estimated: refuse,
+    naming the missing input (never plan an unadjusted dose as if it had been adjusted)."""
+    missing = describe_missing_renal_input(patient, protocol)
+    if missing is None:
+        return  # renal replacement or a measured clearance decides the renal rule
+    field = "height" if missing.startswith("'height'") else "creatinine"
+    raise InvalidInput(
+        f"cannot apply a renal adjustment: {missing}. Give '{field}', or plan without the "
+        "renal adjustment",
+        field=field,
+    )
+
+
+_RRT_NAMES = {"crrt": "CRRT", "haemodialysis": "haemodialysis"}
+
+
 def _renal_reasons(
     protocol: Protocol, patient: Patient, crcl: CreatinineClearance | None
 ) -> tuple[list[Reason], list[str]]:
@@ -125,6 +142,13 @@ def _renal_reasons(
     missing = describe_missing_renal_input(patient, protocol)
     if missing is not None:
         warnings.append(missing)
+    if patient.renal_replacement != "none" and (crcl is None or crcl.method != "measured"):
+        mode = _RRT_NAMES.get(patient.renal_replacement, patient.renal_replacement)
+        warnings.append(
+            f"On {mode}: creatinine is cleared by the circuit, not the kidneys, so no creatinine "
+            "clearance is estimated (Cockcroft-Gault or Schwartz would report renal function "
+            "the patient does not have); the protocol's renal replacement rule decides the dose"
+        )
     unsteady = describe_unsteady_creatinine(patient)
     if unsteady is not None:
         warnings.append(unsteady)
@@ -180,6 +204,8 @@ def calculate_dose_plan(
     if implausible is not None:
         warnings.append(implausible)
     crcl = calculate_creatinine_clearance(patient, protocol)
+    if apply_renal_adjustment and crcl is None:
+        _refuse_renal_adjustment(patient, protocol)
     reasons, renal_warnings = _renal_reasons(protocol, patient, crcl)
     warnings += renal_warnings
 

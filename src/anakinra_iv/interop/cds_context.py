@@ -30,6 +30,7 @@ __all__ = [
     "InteractingDrug",
     "Measured",
     "PatientContext",
+    "Skipped",
     "get_cds_settings",
     "read_draft_orders",
     "read_patient_context",
@@ -76,8 +77,16 @@ class Measured:
 
 
 @dataclass(frozen=True)
+class Skipped:
+    """An input of the request that the checks could not use, and why (never guessed)."""
+
+    field: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class PatientContext:
-    """What the checks need to know about the patient."""
+    """What the checks need to know about the patient, and what of it could not be used."""
 
     birth_date: date | None
     sex: str | None
@@ -85,6 +94,7 @@ class PatientContext:
     creatinine: Measured | None
     anc: Measured | None
     medications: tuple[str, ...]
+    skipped: tuple[Skipped, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -126,7 +136,7 @@ def _is_anakinra(resource: dict[str, Any]) -> bool:
 def _quantity(data: dict[str, Any]) -> Quantity:
     unit = data.get("code") or data.get("unit") or ""
     return parse_quantity(
-        f"{data.get('value')} {ucum_to_pint(str(unit))}",
+        f"{data.get('value')} {unit}",
         field="dose",
         unit="mg/day",
         positive=False,
@@ -178,8 +188,14 @@ def read_draft_orders(context: dict[str, Any], *, only_selected: bool) -> list[D
     return orders
 
 
-def _latest(observations: list[dict[str, Any]], analyte: str) -> Measured | None:
-    code = get_analyte(analyte).loinc
+def _latest(
+    observations: list[dict[str, Any]], analyte: str, skipped: list[Skipped]
+) -> Measured | None:
+    """The latest readable observation of ``analyte``; each one that cannot be read is added to
+    ``skipped`` with the reason."""
+    entry = get_analyte(analyte)
+    code = entry.loinc
+    name = f"{entry.display} (LOINC {code})"
     found: list[Measured] = []
     for obs in observations:
         codes = {
@@ -187,19 +203,34 @@ def _latest(observations: list[dict[str, Any]], analyte: str) -> Measured | None
             for c in (obs.get("code") or {}).get("coding") or []
             if c.get("system") == LOINC
         }
+        if code not in codes:
+            continue
         value = obs.get("valueQuantity") or {}
         when = obs.get("effectiveDateTime")
-        if code not in codes or "value" not in value or not when:
+        where = f"{name} Observation/{obs.get('id', '?')}"
+        if "value" not in value or value.get("value") is None:
+            skipped.append(Skipped(where, "it has no valueQuantity value"))
+            continue
+        unit = value.get("code") or value.get("unit")
+        if not unit:
+            skipped.append(Skipped(where, f"value {value['value']} has no unit; none is guessed"))
+            continue
+        if not when:
+            skipped.append(Skipped(where, "it has no effectiveDateTime"))
             continue
         try:
-            measured = read_measurement(
-                analyte, f"{value['value']} {value.get('code') or value.get('unit')}"
-            )
+            measured = read_measurement(analyte, f"{value['value']} {unit}")
             at = datetime.fromisoformat(str(when).replace("Z", "+00:00"))
-        except (AnakinraError, ValueError):
+        except AnakinraError as error:
+            skipped.append(Skipped(where, f"'{value['value']} {unit}' not read: {error.message}"))
             continue
-        if at.tzinfo is not None:
-            found.append(Measured(measured.quantity, at))
+        except ValueError:
+            skipped.append(Skipped(where, f"effectiveDateTime '{when}' is not a date and time"))
+            continue
+        if at.tzinfo is None:
+            skipped.append(Skipped(where, f"effectiveDateTime '{when}' has no time zone"))
+            continue
+        found.append(Measured(measured.quantity, at))
     return max(found, key=lambda m: m.at) if found else None
 
 
@@ -223,11 +254,26 @@ def read_patient_context(prefetch: dict[str, Any]) -> PatientContext:
         if resource.get("status") not in ("active", "on-hold", "draft"):
             continue
         medications += _names(resource.get("medicationCodeableConcept"))
+    skipped: list[Skipped] = []
+    weight = _latest(observations, "body_weight", skipped)
+    creatinine = _latest(observations, "creatinine", skipped)
+    anc = _latest(observations, "anc", skipped)
+    if birth_date is None:
+        skipped.append(Skipped("patient.birthDate", "missing: the renal rule needs the age"))
+    if patient.get("gender") not in ("male", "female"):
+        skipped.append(
+            Skipped("patient.gender", "not male or female: the renal rule needs the sex")
+        )
+    if creatinine is None:
+        skipped.append(
+            Skipped("creatinine (LOINC 2160-0)", "no readable value: the renal rule not checked")
+        )
     return PatientContext(
         birth_date,
         patient.get("gender"),
-        _latest(observations, "body_weight"),
-        _latest(observations, "creatinine"),
-        _latest(observations, "anc"),
+        weight,
+        creatinine,
+        anc,
         tuple(medications),
+        tuple(skipped),
     )

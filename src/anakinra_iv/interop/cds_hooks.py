@@ -53,6 +53,11 @@ _PREFETCH = {
     "medications": "MedicationRequest?patient={{context.patientId}}&status=active,on-hold",
 }
 _TOLERANCE = 1e-6
+_NOT_GUESSED = Provenance(
+    status="site-decision",
+    source="site",
+    note="An input that cannot be read is reported, never guessed or silently dropped.",
+)
 
 
 def get_discovery() -> dict[str, Any]:
@@ -249,8 +254,8 @@ def _renal_card(
         adjustment = calculate_renal_adjustment(
             protocol, patient, crcl, order.daily_dose, apply=False
         )
-    except AnakinraError:
-        return []
+    except AnakinraError as error:
+        return [_not_used_card(protocol, "renal rule", error.message, tag)]
     if (
         adjustment is None
         or crcl is None
@@ -369,6 +374,37 @@ def _neutropenia_cards(protocol: Protocol, ctx: PatientContext, tag: str) -> lis
     ]
 
 
+def _not_used_card(protocol: Protocol, field: str, reason: str, tag: str) -> dict[str, Any]:
+    return _card(
+        f"input-not-used:{tag}:{field}",
+        "warning",
+        f"Not used: {field}",
+        f"{field} could not be used ({reason}). The checks that need it were not done; correct "
+        "the record rather than relying on this service for them.",
+        _NOT_GUESSED,
+        protocol,
+    )
+
+
+def _skipped_cards(
+    order: DraftOrder, protocol: Protocol, ctx: PatientContext, tag: str
+) -> list[dict[str, Any]]:
+    """One card per input the request carried (or lacked) that the checks could not use."""
+    cards = [_not_used_card(protocol, s.field, s.reason, tag) for s in ctx.skipped]
+    if order.daily_dose is None:
+        where = f"dose of MedicationRequest/{order.resource.get('id', '?')}"
+        cards.append(
+            _not_used_card(
+                protocol,
+                where,
+                "no rateRatio in mg/h or rateQuantity in mg/day could be read; the dose limits "
+                "were not checked",
+                tag,
+            )
+        )
+    return cards
+
+
 def calculate_cards(
     service_id: str,
     request: dict[str, Any],
@@ -401,4 +437,5 @@ def calculate_cards(
         cards += _weight_cards(protocol, ctx, now, tag)
         cards += _drug_cards(protocol, ctx, tag)
         cards += _neutropenia_cards(protocol, ctx, tag)
+        cards += _skipped_cards(order, protocol, ctx, tag)
     return {"cards": cards}

@@ -109,6 +109,7 @@ class PatientView:
     observations: tuple[ObservationView, ...] = ()
     ward: str | None = None
     bed: str | None = None
+    height_cm: float | None = None
 
     @property
     def location(self) -> str:
@@ -128,6 +129,7 @@ class PatientView:
             observations,
             row.ward,
             row.bed,
+            row.height_cm,
         )
 
 

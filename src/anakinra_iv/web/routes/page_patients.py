@@ -47,11 +47,14 @@ def create_patient(
     sex: FormText = "",
     weight: FormText = "",
     creatinine: OptionalText = None,
+    height: OptionalText = None,
+    renal_replacement: OptionalText = None,
     ward: OptionalText = None,
     bed: OptionalText = None,
     csrf_token: OptionalText = None,
 ) -> RedirectResponse:
-    """Register (admit) a patient."""
+    """Register (admit) a patient; height and renal replacement change the dose plan as on the
+    command line and the API (a child's Schwartz eGFR, an obese adult's adjusted weight)."""
     typed = {
         "mrn": mrn,
         "name": name,
@@ -59,6 +62,8 @@ def create_patient(
         "sex": sex,
         "weight": weight,
         "creatinine": creatinine,
+        "height": height,
+        "renal_replacement": renal_replacement,
         "ward": ward,
         "bed": bed,
     }
@@ -72,6 +77,8 @@ def create_patient(
                 "sex": sex,
                 "weight": weight,
                 "creatinine": creatinine or None,
+                "height": height or None,
+                "renal_replacement": renal_replacement or "none",
                 "ward": ward or None,
                 "bed": bed or None,
             }
