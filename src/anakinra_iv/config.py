@@ -100,6 +100,8 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=64 * 1024, gt=0)
     max_cds_body_bytes: int = Field(default=1024 * 1024, gt=0)
     max_concurrent_requests: int = Field(default=64, gt=0)
+    body_timeout_seconds: float = Field(default=10.0, gt=0)
+    """How long a request's whole body may take to arrive (408 after)."""
     health_timeout_seconds: float = Field(default=2.0, gt=0)
     idempotency_hours: int = Field(default=24, gt=0)
     site_timezone: str | None = None

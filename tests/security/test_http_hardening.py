@@ -171,7 +171,8 @@ class GateClock(FakeClock):
 
 def test_overload_is_shed_with_503_and_retry_after(engine: Engine) -> None:
     """With room for 2 requests, two writes held inside the server make a third request 503
-    with Retry-After at once (never a 500, never a wait); once released, both writes land."""
+    with Retry-After at once (never a 500, never a wait) while the health check still answers;
+    once released, both writes land."""
     clock = GateClock()
     services = create_services(
         create_test_settings(max_concurrent_requests=2), engine=engine, clock=clock
@@ -197,13 +198,15 @@ def test_overload_is_shed_with_503_and_retry_after(engine: Engine) -> None:
         deadline = time.monotonic() + 10
         while clock.waiting < 2 and time.monotonic() < deadline:
             time.sleep(0.01)
-        shed = client.get("/api/health")
+        shed = client.get("/api/alerts", headers=api.headers("lead"))
+        health = client.get("/api/health")  # never shed: a busy node is alive
         clock.closed.clear()
         clock.opened.set()
         for writer in writers:
             writer.join()
     assert shed.status_code == 503 and shed.headers["retry-after"] == "1"
     assert shed.json()["code"] == "overloaded"
+    assert health.status_code == 200
     assert results == [201, 201]
 
 
