@@ -150,6 +150,12 @@ class Settings(BaseSettings):
                 f"'ANAKINRA_AUDIT_KEY' is too weak: give at least {MIN_SECRET_LENGTH} random "
                 "characters"
             )
+        if self.environment == "production" and self.api_docs:
+            raise ValueError(
+                "'ANAKINRA_API_DOCS' cannot be on in production: /docs and /redoc run inline "
+                "script loaded from a CDN on the origin of the session cookie; read "
+                "/openapi.json from a test instance"
+            )
         if self.environment == "production" and self.audit_checkpoint_file is None:
             raise ValueError(
                 "'ANAKINRA_AUDIT_CHECKPOINT_FILE' is required in production: signed checkpoints "

@@ -35,7 +35,8 @@ from tests.workflow_support.fixtures import (
 
 NOT_CLINICAL = frozenset({"audit_events", "audit_head", "login_throttles", "idempotency_keys"})
 """Tables outside the row states: the chain itself, a per-address sign-in counter, and the
-stored answers of ``Idempotency-Key`` (signed row by row instead, see test_idempotency)."""
+stored answers of ``Idempotency-Key`` (claimed, answered and expired outside the transactions
+that write clinical rows; the writes they name are bound by the chain)."""
 
 
 def _working_day(ward: Ward) -> dict[str, int]:

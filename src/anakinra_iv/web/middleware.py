@@ -2,7 +2,8 @@
 
 * Every response carries a Content-Security-Policy that allows no inline script (scripts come
   from ``/static`` only; the one inline style allowed is the report's own, by its hash),
-  ``frame-ancestors 'none'``, ``nosniff`` and ``Referrer-Policy: no-referrer``.
+  ``frame-ancestors 'none'``, ``nosniff`` and ``Referrer-Policy: no-referrer``; every answer
+  but the app's static files carries ``Cache-Control: no-store``.
 * More requests in progress than ``Settings.max_concurrent_requests`` are shed at once with 503
   and ``Retry-After`` instead of queueing until something times out. A request counts once its
   body has arrived; a body slower than ``Settings.body_timeout_seconds`` is answered 408; the
@@ -26,6 +27,7 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 __all__ = [
+    "CACHEABLE_PREFIXES",
     "UNSHED_PATHS",
     "BodySizeLimitMiddleware",
     "LoadSheddingMiddleware",
@@ -70,6 +72,12 @@ async def send_json(
     await send({"type": "http.response.body", "body": data})
 
 
+CACHEABLE_PREFIXES: tuple[str, ...] = ("/static/",)
+"""Paths whose answers hold no patient data (style sheets, scripts, images of the app): every
+other answer carries ``Cache-Control: no-store``, so that a shared ward workstation's browser
+keeps no patient's record after sign-out."""
+
+
 class SecurityHeadersMiddleware:
     """Add the security headers to every HTTP response."""
 
@@ -83,6 +91,7 @@ class SecurityHeadersMiddleware:
             await self.app(scope, receive, send)
             return
         docs = scope["path"] in self.docs_paths
+        cacheable = scope["path"].startswith(CACHEABLE_PREFIXES)
 
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -92,6 +101,8 @@ class SecurityHeadersMiddleware:
                 headers["Referrer-Policy"] = "no-referrer"
                 headers["X-Frame-Options"] = "DENY"
                 headers["Cross-Origin-Opener-Policy"] = "same-origin"
+                if not cacheable:  # patient data must not outlive the session in a cache
+                    headers["Cache-Control"] = "no-store"
             await send(message)
 
         await self.app(scope, receive, with_headers)
