@@ -32,6 +32,7 @@ pydantic_core._pydantic_core.ValidationError: 1 validation error for Settings
 from __future__ import annotations
 
 import secrets
+from functools import cache
 from pathlib import Path
 from typing import Literal, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -40,6 +41,7 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = [
+    "MIN_SECRET_GUESSES_LOG10",
     "MIN_SECRET_LENGTH",
     "PLACEHOLDER_SECRETS",
     "STRONG_EXAMPLE",
@@ -59,17 +61,28 @@ STRONG_EXAMPLE = "vR3q-7LmZ0pX_tK9sWc2NbYh4JdE6uFa1GiQo8Ur5Tw"
 """A key of the shape ``secrets.token_urlsafe(32)`` gives (an example, never a real key)."""
 
 
+MIN_SECRET_GUESSES_LOG10 = 30.0
+"""The fewest guesses (log10, about 100 bits) an attacker needs for a secret key, as estimated
+by zxcvbn over its first 72 characters (dictionary words, phrases, keyboard rows, sequences,
+repeats): a random ``secrets.token_urlsafe(24)`` or longer exceeds it; ``0123456789abcdef...``,
+``qwertyuiop...`` or ``secret-key-for-production-use-only-2026`` fall short."""
+
+
+@cache
 def is_strong_secret(value: str) -> bool:
     """True for a key of at least 32 characters, 12 of them different, that repeats no short
-    pattern and is no placeholder."""
+    pattern, is no placeholder, and is not guessable (no words, phrases, keyboard rows or
+    sequences: see :data:`MIN_SECRET_GUESSES_LOG10`)."""
     text = value.strip()
     if text.lower() in PLACEHOLDER_SECRETS or len(text) < MIN_SECRET_LENGTH:
         return False
     if len(set(text)) < _MIN_DISTINCT:
         return False
-    return not any(
-        text == (text[:size] * (len(text) // size + 1))[: len(text)] for size in range(1, 9)
-    )
+    if any(text == (text[:size] * (len(text) // size + 1))[: len(text)] for size in range(1, 9)):
+        return False
+    from zxcvbn import zxcvbn  # type: ignore[import-untyped]
+
+    return float(zxcvbn(text[:72])["guesses_log10"]) >= MIN_SECRET_GUESSES_LOG10
 
 
 class Settings(BaseSettings):
@@ -102,6 +115,9 @@ class Settings(BaseSettings):
     max_concurrent_requests: int = Field(default=64, gt=0)
     body_timeout_seconds: float = Field(default=10.0, gt=0)
     """How long a request's whole body may take to arrive (408 after)."""
+    worker_healthcheck_seconds: int = Field(default=60, gt=0)
+    """How long a server process may take to answer its supervisor (``--workers`` > 1) before
+    it is restarted; short timeouts kill workers still starting on a busy host."""
     health_timeout_seconds: float = Field(default=2.0, gt=0)
     idempotency_hours: int = Field(default=24, gt=0)
     site_timezone: str | None = None
@@ -149,6 +165,13 @@ class Settings(BaseSettings):
             raise ValueError(
                 f"'ANAKINRA_AUDIT_KEY' is too weak: give at least {MIN_SECRET_LENGTH} random "
                 "characters"
+            )
+        if self.audit_key is not None and (
+            self.audit_key.get_secret_value().strip() == self.secret_key.get_secret_value().strip()
+        ):
+            raise ValueError(
+                "'ANAKINRA_AUDIT_KEY' must differ from 'ANAKINRA_SECRET_KEY': the server's "
+                "tokens and the audit trail need separate secrets"
             )
         if self.environment == "production" and self.api_docs:
             raise ValueError(
