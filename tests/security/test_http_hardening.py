@@ -181,6 +181,7 @@ def test_overload_is_shed_with_503_and_retry_after(engine: Engine) -> None:
     with TestClient(create_app(services)) as client:
         api = Api(client, ward)
         headers = api.headers("nurse")
+        lead = api.headers("lead")  # signed in before the server is full
         url = f"/api/patients/{ward.patient_id}/observations"
         body = {"code": "2276-4", "value": "2400 ng/mL", "collected_at": "2026-01-05T07:00:00Z"}
         results: list[int] = []
@@ -198,7 +199,7 @@ def test_overload_is_shed_with_503_and_retry_after(engine: Engine) -> None:
         deadline = time.monotonic() + 10
         while clock.waiting < 2 and time.monotonic() < deadline:
             time.sleep(0.01)
-        shed = client.get("/api/alerts", headers=api.headers("lead"))
+        shed = client.get("/api/alerts", headers=lead)
         health = client.get("/api/health")  # never shed: a busy node is alive
         clock.closed.clear()
         clock.opened.set()
