@@ -96,16 +96,6 @@ def read_key_file(path: Path, *, setting: str = "ANAKINRA_AUDIT_KEY_FILE") -> by
             value=str(path),
             limit=_MIN_KEY_BYTES,
         )
-    from anakinra_iv.config import is_strong_secret
-
-    if not is_strong_secret(text):
-        raise InvalidInput(
-            f"'{setting}' {path} holds a guessable key (words, a keyboard row, a sequence or a "
-            "repeat); write a random one, e.g. python -c 'import secrets; "
-            "print(secrets.token_urlsafe(32))'",
-            field=setting,
-            value=str(path),
-        )
     return text.encode("utf-8")
 
 
