@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import Engine, make_url
 
-from anakinra_iv.config import Settings
+from anakinra_iv.config import Settings, is_strong_secret
 from anakinra_iv.errors import InvalidInput
 from anakinra_iv.records.database import create_database_engine, is_in_memory_sqlite
 from anakinra_iv.records.keys import AuditKeys, create_key_file, read_key_file
@@ -122,6 +122,14 @@ def load_audit_keys(settings: Settings) -> AuditKeys:
         secret = settings.audit_key.get_secret_value().encode("utf-8")
     elif settings.audit_key_file is not None:
         secret = read_key_file(settings.audit_key_file)
+        if not is_strong_secret(secret.decode("utf-8")):
+            raise InvalidInput(
+                f"'ANAKINRA_AUDIT_KEY_FILE' {settings.audit_key_file} holds a guessable key "
+                "(words, a keyboard row, a sequence or a repeat); write a random one, e.g. "
+                "python -c 'import secrets; print(secrets.token_urlsafe(32))'",
+                field="ANAKINRA_AUDIT_KEY_FILE",
+                value=str(settings.audit_key_file),
+            )
     elif settings.environment != "dev":
         raise InvalidInput(
             "'ANAKINRA_AUDIT_KEY' or 'ANAKINRA_AUDIT_KEY_FILE' is required outside dev",

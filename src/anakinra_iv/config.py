@@ -32,6 +32,7 @@ pydantic_core._pydantic_core.ValidationError: 1 validation error for Settings
 from __future__ import annotations
 
 import secrets
+from functools import cache
 from pathlib import Path
 from typing import Literal, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -40,6 +41,7 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = [
+    "MIN_SECRET_GUESSES_LOG10_PER_CHARACTER",
     "MIN_SECRET_LENGTH",
     "PLACEHOLDER_SECRETS",
     "STRONG_EXAMPLE",
@@ -59,17 +61,31 @@ STRONG_EXAMPLE = "vR3q-7LmZ0pX_tK9sWc2NbYh4JdE6uFa1GiQo8Ur5Tw"
 """A key of the shape ``secrets.token_urlsafe(32)`` gives (an example, never a real key)."""
 
 
+MIN_SECRET_GUESSES_LOG10_PER_CHARACTER = 0.85
+"""The fewest guesses (log10) an attacker needs per character of a secret key, as estimated by
+zxcvbn over its first 72 characters (dictionary words, phrases, keyboard rows, sequences,
+repeats). Random keys score 0.95-1.0 (``secrets.token_urlsafe`` and ``token_hex``: measured
+0.948 at the lowest over 350 keys); phrases and patterns 0.8 at the most
+(``secret-key-for-production-use-only-2026`` 0.71, ``qwertyuiop...`` 0.33)."""
+
+
+@cache
 def is_strong_secret(value: str) -> bool:
     """True for a key of at least 32 characters, 12 of them different, that repeats no short
-    pattern and is no placeholder."""
+    pattern, is no placeholder, and is not guessable (no words, phrases, keyboard rows or
+    sequences: see :data:`MIN_SECRET_GUESSES_LOG10_PER_CHARACTER`)."""
     text = value.strip()
     if text.lower() in PLACEHOLDER_SECRETS or len(text) < MIN_SECRET_LENGTH:
         return False
     if len(set(text)) < _MIN_DISTINCT:
         return False
-    return not any(
-        text == (text[:size] * (len(text) // size + 1))[: len(text)] for size in range(1, 9)
-    )
+    if any(text == (text[:size] * (len(text) // size + 1))[: len(text)] for size in range(1, 9)):
+        return False
+    from zxcvbn import zxcvbn  # type: ignore[import-untyped]
+
+    scored = text[:72]
+    guesses = float(zxcvbn(scored)["guesses_log10"])
+    return guesses >= MIN_SECRET_GUESSES_LOG10_PER_CHARACTER * len(scored)
 
 
 class Settings(BaseSettings):
@@ -100,6 +116,11 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=64 * 1024, gt=0)
     max_cds_body_bytes: int = Field(default=1024 * 1024, gt=0)
     max_concurrent_requests: int = Field(default=64, gt=0)
+    body_timeout_seconds: float = Field(default=10.0, gt=0)
+    """How long a request's whole body may take to arrive (408 after)."""
+    worker_healthcheck_seconds: int = Field(default=60, gt=0)
+    """How long a server process may take to answer its supervisor (``--workers`` > 1) before
+    it is restarted; short timeouts kill workers still starting on a busy host."""
     health_timeout_seconds: float = Field(default=2.0, gt=0)
     idempotency_hours: int = Field(default=24, gt=0)
     site_timezone: str | None = None
@@ -147,6 +168,19 @@ class Settings(BaseSettings):
             raise ValueError(
                 f"'ANAKINRA_AUDIT_KEY' is too weak: give at least {MIN_SECRET_LENGTH} random "
                 "characters"
+            )
+        if self.audit_key is not None and (
+            self.audit_key.get_secret_value().strip() == self.secret_key.get_secret_value().strip()
+        ):
+            raise ValueError(
+                "'ANAKINRA_AUDIT_KEY' must differ from 'ANAKINRA_SECRET_KEY': the server's "
+                "tokens and the audit trail need separate secrets"
+            )
+        if self.environment == "production" and self.api_docs:
+            raise ValueError(
+                "'ANAKINRA_API_DOCS' cannot be on in production: /docs and /redoc run inline "
+                "script loaded from a CDN on the origin of the session cookie; read "
+                "/openapi.json from a test instance"
             )
         if self.environment == "production" and self.audit_checkpoint_file is None:
             raise ValueError(

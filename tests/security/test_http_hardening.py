@@ -171,7 +171,8 @@ class GateClock(FakeClock):
 
 def test_overload_is_shed_with_503_and_retry_after(engine: Engine) -> None:
     """With room for 2 requests, two writes held inside the server make a third request 503
-    with Retry-After at once (never a 500, never a wait); once released, both writes land."""
+    with Retry-After at once (never a 500, never a wait) while the health check still answers;
+    once released, both writes land."""
     clock = GateClock()
     services = create_services(
         create_test_settings(max_concurrent_requests=2), engine=engine, clock=clock
@@ -180,6 +181,7 @@ def test_overload_is_shed_with_503_and_retry_after(engine: Engine) -> None:
     with TestClient(create_app(services)) as client:
         api = Api(client, ward)
         headers = api.headers("nurse")
+        lead = api.headers("lead")  # signed in before the server is full
         url = f"/api/patients/{ward.patient_id}/observations"
         body = {"code": "2276-4", "value": "2400 ng/mL", "collected_at": "2026-01-05T07:00:00Z"}
         results: list[int] = []
@@ -197,13 +199,15 @@ def test_overload_is_shed_with_503_and_retry_after(engine: Engine) -> None:
         deadline = time.monotonic() + 10
         while clock.waiting < 2 and time.monotonic() < deadline:
             time.sleep(0.01)
-        shed = client.get("/api/health")
+        shed = client.get("/api/alerts", headers=lead)
+        health = client.get("/api/health")  # never shed: a busy node is alive
         clock.closed.clear()
         clock.opened.set()
         for writer in writers:
             writer.join()
     assert shed.status_code == 503 and shed.headers["retry-after"] == "1"
     assert shed.json()["code"] == "overloaded"
+    assert health.status_code == 200
     assert results == [201, 201]
 
 

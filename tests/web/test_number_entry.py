@@ -31,7 +31,9 @@ def _count(engine: Engine) -> tuple[int, ...]:
         # Access events (sign-in, record reads, refusals) are written for every request; a
         # refused entry must write no other event.
         other_events = select(func.count()).where(
-            ~AuditEvent.action.startswith("auth."), ~AuditEvent.action.startswith("access.")
+            ~AuditEvent.action.startswith("auth."),
+            ~AuditEvent.action.startswith("access."),
+            AuditEvent.action != "patient.list",  # the list page the refusal is shown on
         )
         return (*clinical, connection.scalar(other_events) or 0)
 

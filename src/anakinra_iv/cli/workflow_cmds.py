@@ -149,6 +149,8 @@ def serve(
         port=port,
         workers=workers,
         log_level="warning",
+        # a worker still importing on a busy host is not hung: give it time to answer
+        timeout_worker_healthcheck=settings.worker_healthcheck_seconds,
     )
 
 

@@ -6,6 +6,8 @@ What each check finds (the threat model is in the README):
   not in the database);
 * an event added by hand: its MAC fails, or it is unkeyed after keyed events;
 * events removed from the end with the head moved back: a checkpoint names a later head;
+  a checkpoint file missing or empty while the chain holds signed events is itself a problem
+  (it would leave the end of the chain unguarded);
 * a clinical row changed, added or removed behind the application: its digest differs from the
   last state the chain recorded for it, and the row is named.
 """
@@ -97,7 +99,7 @@ def _check_checkpoints(keys: AuditKeys) -> tuple[list[str], list[str], dict[int,
         note = "no checkpoint file is configured: removal of the newest events goes unseen"
         return [], [note], {}, 0
     if not path.exists():
-        return [], [f"checkpoint file {path} does not exist yet"], {}, 0
+        return [f"checkpoint file {path} does not exist"], [], {}, 0
     found = read_checkpoints(keys, path)
     by_seq: dict[int, str] = {}
     problems = list(found.bad_lines)
@@ -106,6 +108,22 @@ def _check_checkpoints(keys: AuditKeys) -> tuple[list[str], list[str], dict[int,
             problems.append(f"checkpoints disagree about event {checkpoint.seq}")
         by_seq[checkpoint.seq] = checkpoint.hash
     return problems, [], by_seq, len(found.checkpoints)
+
+
+def _check_guarded_end(
+    keys: AuditKeys, problems: list[str], checkpoints: dict[int, str]
+) -> list[str]:
+    """Problems of a keyed chain whose checkpoint file is missing, empty or unreadable."""
+    found = []
+    if not checkpoints:
+        if not problems:
+            found.append(f"checkpoint file {keys.checkpoint_file} holds no checkpoint")
+        found.append(
+            "the end of the chain is unguarded: events removed from it with the head moved "
+            "back would go unseen (restore the checkpoint file; or, once the data is checked, "
+            "start a new one with 'anakinra audit seal')"
+        )
+    return found
 
 
 def _check_rows(session: Session, walk: _Walk) -> tuple[list[str], int]:
@@ -149,6 +167,16 @@ def verify_audit(session: Session, keys: AuditKeys) -> AuditChainReport:
         problems.append(
             f"audit head names event {head.last_seq} but the chain ends at event {walk.count}"
         )
+    keyed = walk.count - walk.legacy
+    if keyed and keys.checkpoint_file is not None:
+        checkpoint_problems.extend(_check_guarded_end(keys, checkpoint_problems, checkpoints))
+        if checkpoints and max(checkpoints) < walk.count:
+            notes.append(
+                f"events {max(checkpoints) + 1}-{walk.count} have no checkpoint (being written, "
+                "or a checkpoint write failed: see the server's log)"
+            )
+    elif not keyed:  # a database with no signed event has nothing to guard yet
+        checkpoint_problems = [p for p in checkpoint_problems if "does not exist" not in p]
     problems.extend(checkpoint_problems)
     beyond = [seq for seq in checkpoints if seq > walk.count]
     if beyond:

@@ -53,8 +53,13 @@ TRACKED_TABLES: tuple[str, ...] = (
     "bags",
     "administration_segments",
     "recommendations",
+    "loading_doses",
+    "bag_checks",
+    "alerts",
 )
-"""The tables whose rows the audit chain binds."""
+"""The tables whose rows the audit chain binds: every table carrying a clinical fact or a
+safety control (a loading dose given, a blind check attempt, a lock-out alert and its
+resolution)."""
 
 UNAUDITED_COLUMNS: dict[str, frozenset[str]] = {
     "users": frozenset({"failed_logins", "locked_until"}),

@@ -1,7 +1,8 @@
 """Access events: who read a patient's record, and who was refused (403), in the audit trail.
 
 After a response, the middleware records ``patient.read`` for a successful read of a patient's
-record (the patient, its page, its report, its FHIR resources) and ``access.denied`` for a 403
+record (the patient, its page, its report, its FHIR resources, an order or a bag showing it),
+``patient.list`` for a page listing patients (one per view), and ``access.denied`` for a 403
 (or a page action refused for lack of permission, which the page answers with a redirect and
 marks with :func:`note_refusal`). The actor is the user named by the request's credential. A
 failure to record is logged and never changes the answer already sent.
@@ -19,9 +20,16 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from anakinra_iv.bootstrap import Services
 from anakinra_iv.web.security import SESSION_COOKIE, TokenClaims, read_token
 from anakinra_iv.workflow.auth import AuthenticationFailed
-from anakinra_iv.workflow.services import record_access
+from anakinra_iv.workflow.services import record_access, record_read_through
 
-__all__ = ["PATIENT_READS", "AccessEventsMiddleware", "note_refusal", "read_credential_user_id"]
+__all__ = [
+    "LIST_READS",
+    "PATIENT_READS",
+    "READS_THROUGH",
+    "AccessEventsMiddleware",
+    "note_refusal",
+    "read_credential_user_id",
+]
 
 _log = logging.getLogger(__name__)
 
@@ -34,6 +42,16 @@ PATIENT_READS: tuple[re.Pattern[str], ...] = (
 not recorded again); the group is the patient's id. Reports and ``$everything`` are recorded by
 their routes as disclosures (``report.view``, ``fhir.export``), so they are not read twice."""
 _FHIR_READ = re.compile(r"^/fhir/r4/(\w+)/([^/]+)$")
+READS_THROUGH: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"^/api/orders/(\d+)$"), "order"),
+    (re.compile(r"^/orders/(\d+)(?:/worksheet)?$"), "order"),
+    (re.compile(r"^/bags/(\d+)/(?:worksheet|check|label)$"), "bag"),
+)
+"""Paths that show a patient's record through an order or a bag (name, MRN, weight,
+creatinine): recorded as a read of that patient."""
+LIST_READS: frozenset[str] = frozenset({"/", "/nursing", "/pharmacy", "/patients"})
+"""Pages listing many patients (the ward board, the worklists, the patient list): one event per
+view names the page (one insert; the board is a hot path)."""
 
 _refusal: ContextVar[dict[str, str] | None] = ContextVar("anakinra_refusal", default=None)
 
@@ -85,6 +103,12 @@ def _events(scope: Scope, status: int, refused: str | None) -> list[tuple[str, s
     fhir = _FHIR_READ.match(path)
     if fhir:
         return [("patient.read", "fhir", f"{fhir.group(1)}/{fhir.group(2)}", where)]
+    for pattern, kind in READS_THROUGH:
+        found = pattern.match(path)
+        if found:
+            return [("patient.read", kind, found.group(1), where)]
+    if path in LIST_READS:
+        return [("patient.list", "page", path, where)]
     return []
 
 
@@ -123,6 +147,16 @@ class AccessEventsMiddleware:
             claims = _credential_claims(services, scope)
             who = "anonymous" if claims is None else claims.username
             for action, entity_type, entity_id, detail in events:
+                if action == "patient.read" and entity_type in ("order", "bag"):
+                    record_read_through(
+                        services.new_uow(),
+                        who,
+                        entity_type,
+                        int(entity_id),
+                        services.now(),
+                        detail=detail,
+                    )
+                    continue
                 record_access(
                     services.new_uow(),
                     who,

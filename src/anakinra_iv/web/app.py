@@ -59,6 +59,11 @@ def create_app(services: Services | None = None) -> FastAPI:
         per_minute=settings.login_attempts_per_minute,
         burst=settings.login_burst,
     )
+    app.add_middleware(  # a request counts once its body (size-checked outside) has arrived
+        LoadSheddingMiddleware,
+        limit=settings.max_concurrent_requests,
+        body_timeout=settings.body_timeout_seconds,
+    )
     app.add_middleware(
         BodySizeLimitMiddleware,
         default=settings.max_body_bytes,
@@ -69,7 +74,6 @@ def create_app(services: Services | None = None) -> FastAPI:
             ("/cds-services/", settings.max_cds_body_bytes),
         ),
     )
-    app.add_middleware(LoadSheddingMiddleware, limit=settings.max_concurrent_requests)
     app.add_middleware(AccessEventsMiddleware, services=services)
     app.add_middleware(SecurityHeadersMiddleware, docs_paths=("/docs", "/redoc"))
 

@@ -2,9 +2,12 @@
 
 * Every response carries a Content-Security-Policy that allows no inline script (scripts come
   from ``/static`` only; the one inline style allowed is the report's own, by its hash),
-  ``frame-ancestors 'none'``, ``nosniff`` and ``Referrer-Policy: no-referrer``.
+  ``frame-ancestors 'none'``, ``nosniff`` and ``Referrer-Policy: no-referrer``; every answer
+  but the app's static files carries ``Cache-Control: no-store``.
 * More requests in progress than ``Settings.max_concurrent_requests`` are shed at once with 503
-  and ``Retry-After`` instead of queueing until something times out.
+  and ``Retry-After`` instead of queueing until something times out. A request counts once its
+  body has arrived; a body slower than ``Settings.body_timeout_seconds`` is answered 408; the
+  health checks are never shed.
 * A request body larger than its route allows (``Content-Length``, or counted while it
   streams) is refused with 413 before the route reads it.
 """
@@ -18,11 +21,14 @@ import re
 from importlib.resources import files
 from typing import Any
 
+import anyio
 from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 __all__ = [
+    "CACHEABLE_PREFIXES",
+    "UNSHED_PATHS",
     "BodySizeLimitMiddleware",
     "LoadSheddingMiddleware",
     "SecurityHeadersMiddleware",
@@ -66,6 +72,12 @@ async def send_json(
     await send({"type": "http.response.body", "body": data})
 
 
+CACHEABLE_PREFIXES: tuple[str, ...] = ("/static/",)
+"""Paths whose answers hold no patient data (style sheets, scripts, images of the app): every
+other answer carries ``Cache-Control: no-store``, so that a shared ward workstation's browser
+keeps no patient's record after sign-out."""
+
+
 class SecurityHeadersMiddleware:
     """Add the security headers to every HTTP response."""
 
@@ -79,6 +91,7 @@ class SecurityHeadersMiddleware:
             await self.app(scope, receive, send)
             return
         docs = scope["path"] in self.docs_paths
+        cacheable = scope["path"].startswith(CACHEABLE_PREFIXES)
 
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -88,25 +101,69 @@ class SecurityHeadersMiddleware:
                 headers["Referrer-Policy"] = "no-referrer"
                 headers["X-Frame-Options"] = "DENY"
                 headers["Cross-Origin-Opener-Policy"] = "same-origin"
+                if not cacheable:  # patient data must not outlive the session in a cache
+                    headers["Cache-Control"] = "no-store"
             await send(message)
 
         await self.app(scope, receive, with_headers)
 
 
-class LoadSheddingMiddleware:
-    """Answer 503 with ``Retry-After`` when too many requests are already in progress."""
+UNSHED_PATHS: tuple[str, ...] = ("/api/health", "/api/ready")
+"""Paths never shed nor delayed: a load balancer must see a busy node as alive."""
 
-    def __init__(self, app: ASGIApp, *, limit: int, retry_after: int = 1) -> None:
+
+async def _read_whole_body(receive: Receive) -> list[Message]:
+    """Every message of the request body, up to its last part (or the client's disconnect)."""
+    messages: list[Message] = []
+    while True:
+        message = await receive()
+        messages.append(message)
+        if message["type"] != "http.request" or not message.get("more_body", False):
+            return messages
+
+
+class LoadSheddingMiddleware:
+    """Answer 503 with ``Retry-After`` when too many requests are already in progress.
+
+    A request counts only once its whole body has arrived, and a body that does not arrive
+    within ``body_timeout`` seconds is answered 408 (so idle clients sending a body byte by
+    byte hold no place and are let go). ``/api/health`` and ``/api/ready`` are never shed.
+    """
+
+    def __init__(
+        self, app: ASGIApp, *, limit: int, retry_after: int = 1, body_timeout: float = 10.0
+    ) -> None:
         self.app = app
         self.limit = limit
         self.retry_after = retry_after
+        self.body_timeout = body_timeout
         self.in_progress = 0
         self.shed = 0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or scope["path"] in UNSHED_PATHS:
             await self.app(scope, receive, send)
             return
+        messages: list[Message] | None = None
+        with anyio.move_on_after(self.body_timeout):
+            messages = await _read_whole_body(receive)
+        if messages is not None:
+            await self._serve(scope, messages, receive, send)
+            return
+        await send_json(
+            send,
+            408,
+            {
+                "code": "request_timeout",
+                "message": f"'body' did not arrive within {self.body_timeout:g} s",
+                "field": "body",
+            },
+            {"Connection": "close"},
+        )
+
+    async def _serve(
+        self, scope: Scope, messages: list[Message], receive: Receive, send: Send
+    ) -> None:
         if self.in_progress >= self.limit:
             self.shed += 1
             await send_json(
@@ -121,9 +178,14 @@ class LoadSheddingMiddleware:
                 {"Retry-After": str(self.retry_after)},
             )
             return
+        waiting = iter(messages)
+
+        async def replaying_receive() -> Message:
+            return next(waiting, None) or await receive()
+
         self.in_progress += 1  # one event loop per process: no lock is needed
         try:
-            await self.app(scope, receive, send)
+            await self.app(scope, replaying_receive, send)
         finally:
             self.in_progress -= 1
 

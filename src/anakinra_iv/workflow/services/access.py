@@ -24,6 +24,7 @@ __all__ = [
     "change_password",
     "check_credential",
     "record_access",
+    "record_read_through",
     "set_user_active",
     "sign_out",
     "unlock_user",
@@ -158,6 +159,42 @@ def record_access(
     with uow:
         uow.audit.append(
             AuditEntry(username[:64], action, entity_type, entity_id[:64], None, None, detail),
+            now=now,
+        )
+        uow.commit()
+
+
+def record_read_through(
+    uow: UnitOfWork,
+    username: str,
+    entity_type: str,
+    entity_id: int,
+    now: datetime,
+    *,
+    detail: str = "",
+) -> None:
+    """Record the read of an order or a bag (its page, worksheet, label, API answer) as a read
+    of its patient's record (``patient.read`` naming the patient; the detail names the order or
+    bag), in its own transaction. A record that no longer exists is recorded as it was named."""
+    with uow:
+        patient_id: int | None = None
+        order_id: int | None = entity_id if entity_type == "order" else None
+        if entity_type == "bag":
+            bag = uow.bags.find(entity_id)
+            order_id = None if bag is None else bag.order_id
+        order = None if order_id is None else uow.orders.find(order_id)
+        patient_id = None if order is None else order.patient_id
+        what = f"{detail} ({entity_type} {entity_id})"
+        uow.audit.append(
+            AuditEntry(
+                username[:64],
+                "patient.read",
+                "patient" if patient_id is not None else entity_type,
+                str(patient_id if patient_id is not None else entity_id),
+                None,
+                None,
+                what,
+            ),
             now=now,
         )
         uow.commit()

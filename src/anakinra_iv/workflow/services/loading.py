@@ -102,6 +102,12 @@ def record_loading_dose(
                 rule=f"order {order.id}: whoever verified the order does not also give its "
                 "loading dose",
             )
+            require_different_person(
+                actor.id,
+                [bag.prepared_by_id for bag in uow.bags.list_for_order(order.id)],
+                rule=f"order {order.id}: whoever prepared its bag does not also give its "
+                "loading dose",
+            )
         uow.loading_doses.add(
             LoadingDose(
                 order_id=order.id,
