@@ -20,6 +20,7 @@ BENCH = Path(__file__).resolve().parents[2] / "bench"
     [
         ("pk_dataset.py", ["A. 5 subjects", "B. 5 subjects", "C. as A", "vs deSolve", "ratio"]),
         ("pk_population.py", ["1. exact engine", "5. 20 SC doses", "time ratio", "peak RSS"]),
+        ("cli_startup.py", ["anakinra --help", "anakinra plan", "ratio anakinra simulate"]),
     ],
 )
 def test_benchmark_runs_at_a_tiny_size(script: str, expected: list[str]) -> None:

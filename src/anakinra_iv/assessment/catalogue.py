@@ -21,11 +21,11 @@ from functools import cache
 from importlib import resources
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from anakinra_iv.errors import ProtocolError, UnknownItem
 from anakinra_iv.units import Q_, Quantity, ucum_to_pint
+from anakinra_iv.yaml_text import read_yaml
 
 __all__ = [
     "Analyte",
@@ -213,7 +213,7 @@ def read_catalogue(data: dict[str, Any]) -> Catalogue:
 def get_catalogue() -> Catalogue:
     """The packaged catalogue (``assessment/data/analytes.yaml``)."""
     text = resources.files("anakinra_iv.assessment").joinpath("data/analytes.yaml").read_text()
-    return read_catalogue(yaml.safe_load(text))
+    return read_catalogue(read_yaml(text))
 
 
 def get_analyte(key: str) -> Analyte:
