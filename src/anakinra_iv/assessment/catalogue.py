@@ -17,7 +17,7 @@ Examples
 from __future__ import annotations
 
 import re
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any, Literal
 
@@ -216,8 +216,10 @@ def get_catalogue() -> Catalogue:
     return read_catalogue(read_yaml(text))
 
 
+@lru_cache(maxsize=1024)
 def get_analyte(key: str) -> Analyte:
-    """The packaged analyte named ``key`` (short name, alias or LOINC code).
+    """The packaged analyte named ``key`` (short name, alias or LOINC code); remembered, since
+    the catalogue is packaged and its analytes are immutable (an unknown key is not remembered).
 
     Raises
     ------
