@@ -442,7 +442,12 @@ async def measure_cpu(ward: Ward, server_pid: int, requests: int) -> dict[str, A
 
 
 async def closed_loop(
-    ward: Ward, clients: int, seconds: float, kinds: tuple[str, ...] = READS, writes: bool = True
+    ward: Ward,
+    server_pid: int,
+    clients: int,
+    seconds: float,
+    kinds: tuple[str, ...] = READS,
+    writes: bool = True,
 ) -> dict[str, Any]:
     """``clients`` clients without pause for ``seconds``: ``kinds`` in turn, every tenth request
     an order write (with ``writes``)."""
@@ -458,15 +463,21 @@ async def closed_loop(
             await _timed(ward, kind, k, latencies, failures)
             k += 1
 
+    before = _cpu_seconds(server_pid)
     started = time.perf_counter()
     await asyncio.gather(*(one_client(c) for c in range(clients)))
     wall = time.perf_counter() - started
+    after = _cpu_seconds(server_pid)
     total = sum(len(v) for v in latencies.values())
     out: dict[str, Any] = {
         "clients": clients,
         "wall_s": round(wall, 1),
         "requests": total,
         "requests_per_s": round(total / wall, 1),
+        # the cores the server processes got: on a shared machine, the bound on throughput
+        "server_cores_used": None
+        if before is None or after is None
+        else round((after - before) / wall, 2),
         "failures": dict(failures),
     }
     for kind in (*kinds, "order write"):
@@ -496,9 +507,11 @@ async def run_load(
     await ward.sign_in()
     await ward.start_infusions()
     cpu = await measure_cpu(ward, server_pid, args.cpu_requests)
-    loop = await closed_loop(ward, args.clients, args.seconds)
+    loop = await closed_loop(ward, server_pid, args.clients, args.seconds)
     # the floor under the same load: what the stack itself gives on these cores
-    floor = await closed_loop(ward, args.clients, args.floor_seconds, ("floor",), writes=False)
+    floor = await closed_loop(
+        ward, server_pid, args.clients, args.floor_seconds, ("floor",), writes=False
+    )
     await client.close()
     return {"cpu": cpu, "closed_loop": loop, "closed_loop_floor_only": floor}
 
