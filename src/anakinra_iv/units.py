@@ -29,6 +29,8 @@ from __future__ import annotations
 
 import functools
 import math
+import os
+import pickle
 import re
 from typing import Any, TypeAlias
 
@@ -40,8 +42,10 @@ __all__ = [
     "CREATININE_MOLAR_MASS",
     "Q_",
     "SODIUM_CHLORIDE_MOLAR_MASS",
+    "UNIT_CACHE_SETTING",
     "Quantity",
     "create_quantity",
+    "create_registry",
     "format_quantity",
     "magnitude_in",
     "parse_quantity",
@@ -50,7 +54,28 @@ __all__ = [
     "ureg",
 ]
 
-ureg: pint.UnitRegistry[Any] = pint.UnitRegistry(autoconvert_offset_to_baseunit=True)
+UNIT_CACHE_SETTING = "ANAKINRA_UNIT_CACHE"
+"""Environment variable: the folder of pint's parsed-definitions cache (default: pint's folder in
+the user's cache directory); ``off`` reads pint's definition file afresh in every process."""
+
+
+def create_registry() -> pint.UnitRegistry[Any]:
+    """A unit registry, built from pint's cache of its parsed definitions when it can be.
+
+    Parsing pint's definition file is most of a short command's start-up; the cache (pickles keyed
+    by the file's content) cuts it to a fraction. An unreadable, unwritable or half-written cache
+    is not an error: the definitions are then parsed as without one.
+    """
+    folder = os.environ.get(UNIT_CACHE_SETTING, ":auto:").strip() or ":auto:"
+    if folder.lower() != "off":
+        try:
+            return pint.UnitRegistry(autoconvert_offset_to_baseunit=True, cache_folder=folder)
+        except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ValueError):
+            pass
+    return pint.UnitRegistry(autoconvert_offset_to_baseunit=True)
+
+
+ureg: pint.UnitRegistry[Any] = create_registry()
 """The one registry. Quantities from another registry cannot be mixed with these."""
 
 ureg.define("cells = [cell_count]")

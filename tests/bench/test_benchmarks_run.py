@@ -1,4 +1,4 @@
-"""Every speed benchmark of the PK engine runs end to end at a tiny size (``--smoke``).
+"""Every speed benchmark runs end to end at a tiny size (``--smoke``).
 
 The benchmarks are not part of the test run (they take minutes and measure the machine); this
 only proves that each one still works and prints its figures, so that it can be run for real.
@@ -20,6 +20,8 @@ BENCH = Path(__file__).resolve().parents[2] / "bench"
     [
         ("pk_dataset.py", ["A. 5 subjects", "B. 5 subjects", "C. as A", "vs deSolve", "ratio"]),
         ("pk_population.py", ["1. exact engine", "5. 20 SC doses", "time ratio", "peak RSS"]),
+        ("cli_startup.py", ["anakinra --help", "anakinra plan", "ratio anakinra simulate"]),
+        ("api_load.py", ['"floor"', '"x_floor"', '"closed_loop"', '"audit_chain"']),
     ],
 )
 def test_benchmark_runs_at_a_tiny_size(script: str, expected: list[str]) -> None:

@@ -17,15 +17,15 @@ Examples
 from __future__ import annotations
 
 import re
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from anakinra_iv.errors import ProtocolError, UnknownItem
 from anakinra_iv.units import Q_, Quantity, ucum_to_pint
+from anakinra_iv.yaml_text import read_yaml
 
 __all__ = [
     "Analyte",
@@ -213,11 +213,13 @@ def read_catalogue(data: dict[str, Any]) -> Catalogue:
 def get_catalogue() -> Catalogue:
     """The packaged catalogue (``assessment/data/analytes.yaml``)."""
     text = resources.files("anakinra_iv.assessment").joinpath("data/analytes.yaml").read_text()
-    return read_catalogue(yaml.safe_load(text))
+    return read_catalogue(read_yaml(text))
 
 
+@lru_cache(maxsize=1024)
 def get_analyte(key: str) -> Analyte:
-    """The packaged analyte named ``key`` (short name, alias or LOINC code).
+    """The packaged analyte named ``key`` (short name, alias or LOINC code); remembered, since
+    the catalogue is packaged and its analytes are immutable (an unknown key is not remembered).
 
     Raises
     ------

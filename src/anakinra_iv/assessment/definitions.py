@@ -23,7 +23,6 @@ from functools import cache
 from importlib import resources
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from anakinra_iv.assessment.catalogue import Status, get_analyte
@@ -31,6 +30,7 @@ from anakinra_iv.assessment.criteria import Bound, ItemValue, is_condition_met, 
 from anakinra_iv.assessment.observations import read_measurement
 from anakinra_iv.errors import AnakinraError, InvalidInput, ProblemList, ProtocolError, UnknownItem
 from anakinra_iv.units import ucum_to_pint, ureg
+from anakinra_iv.yaml_text import read_yaml
 
 __all__ = [
     "AgeCutOff",
@@ -286,7 +286,7 @@ def read_score_definitions(data: Mapping[str, Any]) -> dict[str, ScoreDefinition
 @cache
 def _packaged() -> dict[str, ScoreDefinition]:
     text = resources.files("anakinra_iv.assessment").joinpath("data/scores.yaml").read_text()
-    return read_score_definitions(yaml.safe_load(text))
+    return read_score_definitions(read_yaml(text))
 
 
 def list_score_names() -> tuple[str, ...]:

@@ -15,7 +15,6 @@ from functools import cache
 from importlib import resources
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict
 
 from anakinra_iv.assessment.criteria import is_condition_met
@@ -29,6 +28,7 @@ from anakinra_iv.assessment.response import (
 )
 from anakinra_iv.assessment.trends import select_observations
 from anakinra_iv.protocol.schema import Condition, Protocol
+from anakinra_iv.yaml_text import read_yaml
 
 __all__ = ["SafetyCheck", "SafetyFlag", "calculate_safety_flags", "get_safety_checks"]
 
@@ -73,7 +73,7 @@ class SafetyCheck(BaseModel):
 def get_safety_checks() -> tuple[SafetyCheck, ...]:
     """The packaged safety checks."""
     text = resources.files("anakinra_iv.assessment").joinpath("data/safety.yaml").read_text()
-    return tuple(SafetyCheck.model_validate(c) for c in yaml.safe_load(text)["checks"])
+    return tuple(SafetyCheck.model_validate(c) for c in read_yaml(text)["checks"])
 
 
 def _lab_flags(

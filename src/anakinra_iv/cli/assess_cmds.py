@@ -26,44 +26,33 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from anakinra_iv.assessment.criteria import ScoreResult
-from anakinra_iv.assessment.definitions import list_score_names
-from anakinra_iv.assessment.observation_file import (
-    Finding,
-    read_observations_csv,
-    read_timestamp,
-)
-from anakinra_iv.assessment.observations import Observation
-from anakinra_iv.assessment.recommendation import InfusionPeriod
-from anakinra_iv.assessment.scores import calculate_score
-from anakinra_iv.assessment.toxicity import (
-    GradeAt,
-    calculate_grades_over_time,
-    create_grade_observations,
-    read_assessments,
-)
 from anakinra_iv.cli._output import (
     OutputFormat,
     exit_with_problems,
     print_json,
     reporting_problems,
 )
-from anakinra_iv.dosing import (
-    Patient,
-    create_patient,
-    create_recommendation,
-    summarise_recommendation,
-)
 from anakinra_iv.errors import (
     AnakinraError,
     InvalidInput,
     ProblemList,
 )
-from anakinra_iv.protocol import Protocol, get_protocol
+
+if TYPE_CHECKING:
+    from anakinra_iv.assessment.criteria import ScoreResult
+    from anakinra_iv.assessment.observation_file import Finding
+    from anakinra_iv.assessment.observations import Observation
+    from anakinra_iv.assessment.recommendation import InfusionPeriod
+    from anakinra_iv.assessment.toxicity import GradeAt
+    from anakinra_iv.dosing import Patient
+    from anakinra_iv.protocol import Protocol
+
+# The assessment, dosing and protocol packages are imported by the functions that use them, so
+# that the command line starts without them.
 
 __all__ = ["create_assessment", "read_json_object", "read_patient", "register"]
 
@@ -134,13 +123,16 @@ def _print_score_text(result: ScoreResult) -> None:
 
 
 def score(
-    name: Annotated[str, typer.Argument(help=f"One of: {', '.join(list_score_names())}.")],
+    name: Annotated[str, typer.Argument(help="Score name (an unknown name lists the known ones).")],
     input_file: Annotated[
         Path, typer.Option("--input", help="JSON object of named items.", show_default=False)
     ],
     output_format: FormatOption = OutputFormat.text,
 ) -> None:
     """Calculate a clinical score or criteria set from a JSON file of items."""
+    from anakinra_iv.assessment.definitions import list_score_names
+    from anakinra_iv.assessment.scores import calculate_score
+
     if name not in list_score_names():
         exit_with_problems(
             [f"'score': unknown score '{name}' (known: {', '.join(list_score_names())})"]
@@ -162,6 +154,10 @@ def read_patient(data: dict[str, Any]) -> tuple[Patient, tuple[InfusionPeriod, .
     ProblemList, InvalidInput
         Unknown keys, unreadable values, a malformed history; each names its field.
     """
+    from anakinra_iv.assessment.observation_file import read_timestamp
+    from anakinra_iv.assessment.recommendation import InfusionPeriod
+    from anakinra_iv.dosing import create_patient
+
     problems: list[AnakinraError] = []
     allowed = (*_PATIENT_KEYS, *_IDENTITY_KEYS, "infusion_history")
     for key in data:
@@ -198,6 +194,8 @@ def create_assessment(
     override_reason: str | None = None,
 ) -> dict[str, Any]:
     """The advice and the dose plan it implies, as the JSON of ``anakinra assess``."""
+    from anakinra_iv.dosing import create_recommendation, summarise_recommendation
+
     patient, history = read_patient(patient_data)
     recommendation = create_recommendation(
         protocol,
@@ -258,6 +256,14 @@ def assess(
     output_format: FormatOption = OutputFormat.text,
 ) -> None:
     """Advise the next step of a protocol at a review, with its basis and safety flags."""
+    from anakinra_iv.assessment.observation_file import read_observations_csv, read_timestamp
+    from anakinra_iv.assessment.toxicity import (
+        calculate_grades_over_time,
+        create_grade_observations,
+        read_assessments,
+    )
+    from anakinra_iv.protocol import get_protocol
+
     patient_data = read_json_object(patient_file, "patient")
     try:
         text = observations_file.read_text(encoding="utf-8")

@@ -11,15 +11,17 @@ disease or key exits with status 2 and one line naming the field.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
 
 from anakinra_iv.cli._output import OutputFormat, print_json, reporting_problems
-from anakinra_iv.evidence import FIELD_NAMES, NOT_FOUND, EvidenceEntry, get_entry, list_entries
+
+if TYPE_CHECKING:
+    from rich.table import Table
+    from rich.text import Text
+
+    from anakinra_iv.evidence import EvidenceEntry
 
 __all__ = ["register"]
 
@@ -52,6 +54,10 @@ def list_sources(
     """List the registry's sources, optionally filtered by route and disease."""
     if ctx.invoked_subcommand is not None:
         return
+    from rich.console import Console
+
+    from anakinra_iv.evidence import list_entries
+
     with reporting_problems():
         entries = list_entries(route=route, disease=disease)
     if output_format is OutputFormat.json:
@@ -66,6 +72,10 @@ def show_source(
     output_format: FormatOption = OutputFormat.text,
 ) -> None:
     """Show every field of one source."""
+    from rich.console import Console
+
+    from anakinra_iv.evidence import get_entry
+
     with reporting_problems():
         entry = get_entry(key)
     if output_format is OutputFormat.json:
@@ -80,11 +90,17 @@ def register(app: typer.Typer) -> None:
 
 
 def _cell(value: object) -> Text:
+    from rich.text import Text
+
     # Text, not markup: sources contain brackets ("[lb_av]") that rich would read as tags.
     return Text(_ABSENT if value is None else str(value))
 
 
 def _list_table(entries: Sequence[EvidenceEntry]) -> Table:
+    from rich.table import Table
+
+    from anakinra_iv.evidence import NOT_FOUND
+
     table = Table(
         title=f"Evidence registry: {len(entries)} source{'' if len(entries) == 1 else 's'}",
         caption=f"'{NOT_FOUND}': the source does not give it. {_ABSENT}: does not apply. "
@@ -111,6 +127,11 @@ def _list_table(entries: Sequence[EvidenceEntry]) -> Table:
 
 
 def _entry_table(entry: EvidenceEntry) -> Table:
+    from rich.table import Table
+    from rich.text import Text
+
+    from anakinra_iv.evidence import FIELD_NAMES
+
     table = Table(title=entry.key, show_header=False)
     table.add_column("field", style="bold", no_wrap=True)
     table.add_column("value", overflow="fold")

@@ -9,24 +9,20 @@ patient, to which file). An output file must end in the extension of the format 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import numpy as np
 import typer
 
-from anakinra_iv.bootstrap import Services, create_services, get_site_zone
 from anakinra_iv.cli._output import exit_with_problems, print_json, reporting_problems
 from anakinra_iv.cli.protocol_cmds import protocol_app
-from anakinra_iv.config import get_settings
 from anakinra_iv.errors import UnknownItem
-from anakinra_iv.interop.fhir_export import create_course_bundle, write_bundle_json, write_ndjson
-from anakinra_iv.interop.fhir_import import read_fhir_text
-from anakinra_iv.protocol import Protocol, get_protocol, read_protocol_file
-from anakinra_iv.reports.course_report import write_course_report
-from anakinra_iv.reports.protocol_documents import write_protocol_documents
-from anakinra_iv.workflow.course import get_patient_course, import_batch
-from anakinra_iv.workflow.report import REPORT_SEED, get_report_data
-from anakinra_iv.workflow.services import record_disclosure
+
+if TYPE_CHECKING:
+    from anakinra_iv.bootstrap import Services
+    from anakinra_iv.protocol import Protocol
+
+# FHIR models, the workflow, numpy and the report writers (matplotlib, reportlab) are imported by
+# the commands when they run, so that the command line starts without them.
 
 __all__ = ["fhir_app", "register"]
 
@@ -41,7 +37,9 @@ DEFAULT_BASE_URL = "http://localhost:8000/fhir/r4"
 
 
 def _services() -> Services:
+    from anakinra_iv.bootstrap import create_services
     from anakinra_iv.cli.workflow_cmds import require_existing_sqlite_file
+    from anakinra_iv.config import get_settings
 
     settings = get_settings()
     require_existing_sqlite_file(settings)
@@ -75,6 +73,14 @@ def export_command(
     base_url: Annotated[str, typer.Option("--base-url")] = DEFAULT_BASE_URL,
 ) -> None:
     """Export a patient's course as one FHIR R4 Bundle (or NDJSON when FILE ends in .ndjson)."""
+    from anakinra_iv.interop.fhir_export import (
+        create_course_bundle,
+        write_bundle_json,
+        write_ndjson,
+    )
+    from anakinra_iv.workflow.course import get_patient_course
+    from anakinra_iv.workflow.services import record_disclosure
+
     _require_suffix(out, (".json", ".ndjson"), "a FHIR Bundle (.json) or NDJSON (.ndjson)")
     with reporting_problems():
         services = _services()
@@ -107,6 +113,9 @@ def import_command(
     ] = None,
 ) -> None:
     """Import Patient and Observation resources: all of them, or none when any is refused."""
+    from anakinra_iv.interop.fhir_import import read_fhir_text
+    from anakinra_iv.workflow.course import import_batch
+
     if not file.is_file():
         exit_with_problems([f"'file' {file} does not exist"])
     with reporting_problems():
@@ -132,6 +141,13 @@ def report_command(
     user: UserOption,
 ) -> None:
     """Write the patient-course report (dose timeline, labs, PK band, orders, bags)."""
+    import numpy as np
+
+    from anakinra_iv.bootstrap import get_site_zone
+    from anakinra_iv.reports.course_report import write_course_report
+    from anakinra_iv.workflow.report import REPORT_SEED, get_report_data
+    from anakinra_iv.workflow.services import record_disclosure
+
     _require_suffix(out, (".pdf", ".html"), "the report (PDF or HTML)")
     with reporting_problems():
         services = _services()
@@ -166,6 +182,9 @@ def document_command(
     ] = None,
 ) -> None:
     """Write the order set, compounding sheet and nursing guide (HTML and PDF)."""
+    from anakinra_iv.protocol import get_protocol, read_protocol_file
+    from anakinra_iv.reports.protocol_documents import write_protocol_documents
+
     with reporting_problems():
         protocol: Protocol
         path = Path(protocol_id)

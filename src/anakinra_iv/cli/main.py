@@ -20,6 +20,9 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
+    # Plain help and usage errors: rich's formatter would more than double the start-up time
+    # of ``--help`` (bench/cli_startup.py).
+    rich_markup_mode=None,
 )
 
 # Modules that add commands. Listed by name so that each area stays in its own file.

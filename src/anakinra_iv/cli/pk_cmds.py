@@ -30,25 +30,18 @@ import os
 import tempfile
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from anakinra_iv.cli._output import OutputFormat, exit_with_problems, print_json, reporting_problems
 from anakinra_iv.errors import InvalidInput
-from anakinra_iv.pk import (
-    calculate_typical_clearance,
-    compare_interruptions,
-    compare_routes,
-    get_model,
-    list_models,
-    read_dataset,
-    simulate_dataset,
-    simulate_regimen,
-)
-from anakinra_iv.pk.describe import describe_model, format_model
-from anakinra_iv.pk.routes import RouteComparison
-from anakinra_iv.units import parse_quantity, read_number
+
+if TYPE_CHECKING:
+    from anakinra_iv.pk.routes import RouteComparison
+
+# The pk package (numpy, scipy, polars) and the unit registry are imported by the commands when
+# they run, so that the command line starts without them.
 
 __all__ = ["SIMULATE_EXAMPLE", "register"]
 
@@ -76,6 +69,8 @@ class TableFormat(StrEnum):
 
 
 def _pairs(items: list[str] | None, what: str) -> dict[str, float]:
+    from anakinra_iv.units import read_number
+
     values: dict[str, float] = {}
     for item in items or []:
         key, sep, value = item.partition("=")
@@ -88,6 +83,8 @@ def _pairs(items: list[str] | None, what: str) -> dict[str, float]:
 
 
 def _crcl(text: str | None) -> str | None:
+    from anakinra_iv.units import read_number
+
     if text is None:
         return None
     try:
@@ -100,6 +97,7 @@ def _read_daily_dose(text: str, weight: str) -> str:
     """A daily dose in the grammar of ``plan`` (mg/day, plain mg per day, mg/kg/day), as the
     amount per day ``compare_routes`` takes ("1200 mg")."""
     from anakinra_iv.dosing import parse_daily_dose
+    from anakinra_iv.units import parse_quantity
 
     dose = parse_daily_dose(text)
     if dose.check("[mass]/[mass]/[time]"):
@@ -176,6 +174,9 @@ def simulate(
     Example: anakinra simulate --regimen "100 mg iv bolus; 100 mg/h civ for 72 h"
     --weight "70 kg" --crcl 90 --hours 96 --format csv
     """
+    from anakinra_iv.pk import get_model, read_dataset, simulate_dataset, simulate_regimen
+    from anakinra_iv.units import parse_quantity
+
     if (data is None) == (regimen is None):
         exit_with_problems(["give exactly one of --data DATASET.csv or --regimen TEXT"])
     if output is not None and output.suffix.lower() != f".{output_format.value}":
@@ -237,6 +238,9 @@ def models(
     ] = OutputFormat.text,
 ) -> None:
     """List the PK models: anakinra parameter sets (status, source, note) and structural models."""
+    from anakinra_iv.pk import get_model, list_models
+    from anakinra_iv.pk.describe import describe_model, format_model
+
     with reporting_problems():
         chosen = [get_model(name)] if name else list_models()
     if output_format is OutputFormat.json:
@@ -321,6 +325,7 @@ def compare_routes_command(
     ] = OutputFormat.text,
 ) -> None:
     """Compare routes at equal daily dose: figure (PNG and SVG) and a metrics table."""
+    from anakinra_iv.pk import calculate_typical_clearance, compare_interruptions, compare_routes
     from anakinra_iv.reports.pk_plots import plot_comparison
 
     with reporting_problems():

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from anakinra_iv.cli._output import (
     OutputFormat,
@@ -16,16 +14,15 @@ from anakinra_iv.cli._output import (
     print_json,
     reporting_problems,
 )
-from anakinra_iv.compounding import (
-    calculate_bag,
-    create_label,
-    get_pump_entry,
-    summarise_plan,
-)
-from anakinra_iv.dosing import calculate_dose_plan, create_patient, parse_daily_dose
 from anakinra_iv.errors import AnakinraError, InvalidInput, list_problems
-from anakinra_iv.protocol import Protocol, get_protocol, list_protocols, read_protocol_file
-from anakinra_iv.units import Q_, format_quantity
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from anakinra_iv.protocol import Protocol
+
+# The command functions import the protocol, dosing and compounding packages (pint, pydantic,
+# YAML) when they run, so that ``anakinra --help`` and the other commands do not pay for them.
 
 __all__ = ["register"]
 
@@ -38,6 +35,8 @@ protocol_app = typer.Typer(help="Show or validate protocol files.", no_args_is_h
 
 
 def _console() -> Console:
+    from rich.console import Console
+
     return Console(width=110, highlight=False)
 
 
@@ -65,6 +64,10 @@ def protocols_command(
     format: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.text,
 ) -> None:
     """List the packaged protocols."""
+    from rich.table import Table
+
+    from anakinra_iv.protocol import list_protocols
+
     items: list[dict[str, Any]] = [
         {
             "id": p.id,
@@ -100,6 +103,10 @@ def show_command(
     format: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.text,
 ) -> None:
     """Print a protocol with each value's status and source."""
+    from rich.table import Table
+
+    from anakinra_iv.protocol import get_protocol
+
     with reporting_problems():
         protocol = get_protocol(protocol_id, version)
     rows = _protocol_rows(protocol)
@@ -137,6 +144,8 @@ def show_command(
 @protocol_app.command("validate")
 def validate_command(file: Annotated[Path, typer.Argument(metavar="FILE")]) -> None:
     """Check a site's protocol file and report every problem at once."""
+    from anakinra_iv.protocol import read_protocol_file
+
     with reporting_problems():
         protocol = read_protocol_file(file)
     typer.echo(
@@ -259,6 +268,10 @@ def plan_command(
     ] = OutputFormat.text,
 ) -> None:
     """Compute an explained dose plan, bag recipe, label and pump rate."""
+    from anakinra_iv.compounding import calculate_bag, create_label, get_pump_entry, summarise_plan
+    from anakinra_iv.dosing import calculate_dose_plan, create_patient, parse_daily_dose
+    from anakinra_iv.protocol import get_protocol
+
     problems: list[AnakinraError] = []
     chosen = None
     if protocol is None:
@@ -322,10 +335,14 @@ def plan_command(
 
 def _shown(value: float | None, unit: str, decimals: int = 2) -> str:
     """A number of the plan's JSON as ISMP text: no trailing zero, a leading zero, a unit."""
+    from anakinra_iv.units import Q_, format_quantity
+
     return "-" if value is None else format_quantity(Q_(value, unit), unit, decimals)
 
 
 def _print_plan_text(protocol: Protocol, s: dict[str, Any]) -> None:
+    from rich.table import Table
+
     console = _console()
     console.print(f"[bold]{protocol.title}[/bold] ({s['protocol_id']} v{s['protocol_version']})")
     console.print(f"[italic]{DISCLAIMER}[/italic]")
@@ -408,6 +425,10 @@ def _print_plan_text(protocol: Protocol, s: dict[str, Any]) -> None:
 
 def demo_command() -> None:
     """Print a complete dose plan and bag recipe for a demo patient."""
+    from anakinra_iv.compounding import calculate_bag, create_label, get_pump_entry, summarise_plan
+    from anakinra_iv.dosing import calculate_dose_plan, create_patient
+    from anakinra_iv.protocol import get_protocol
+
     protocol = get_protocol("adult-mas-civ")
     patient = create_patient(weight="70 kg", age=54, sex="female", creatinine="1.0 mg/dL")
     plan = calculate_dose_plan(protocol, patient, step=3)

@@ -13,23 +13,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from sqlalchemy.engine import make_url
 
-from anakinra_iv.bootstrap import Services, create_services
 from anakinra_iv.cli._output import OutputFormat, exit_with_problems, print_json, reporting_problems
-from anakinra_iv.config import Settings, get_settings
-from anakinra_iv.records.backup import restore_backup, write_backup
-from anakinra_iv.records.database import is_in_memory_sqlite
-from anakinra_iv.records.migrate import get_current_revision, upgrade_database
-from anakinra_iv.workflow import queries
-from anakinra_iv.workflow.audit_seal import seal_audit
-from anakinra_iv.workflow.commands import AddUser
-from anakinra_iv.workflow.demo import DEMO_USERS, seed_demo_ward
-from anakinra_iv.workflow.roles import read_roles
-from anakinra_iv.workflow.services import add_user, unlock_user
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
+
+    from anakinra_iv.bootstrap import Services
+    from anakinra_iv.config import Settings
+
+# SQLAlchemy, the settings, the workflow and the web app are imported by the commands when they
+# run, so that the command line starts without them.
 
 __all__ = ["create_server_app", "register", "require_existing_sqlite_file"]
 
@@ -37,6 +31,8 @@ DEMO_PASSWORD = "demo-password"
 
 
 def _settings() -> Settings:
+    from anakinra_iv.config import get_settings
+
     try:
         return get_settings()
     except Exception as error:  # pydantic reports every bad setting; show them as problems
@@ -46,6 +42,10 @@ def _settings() -> Settings:
 def require_existing_sqlite_file(settings: Settings) -> None:
     """Refuse to open (and so create) a SQLite file that is not there: a command that reads a
     database must not leave an empty one behind."""
+    from sqlalchemy.engine import make_url
+
+    from anakinra_iv.records.database import is_in_memory_sqlite
+
     url = make_url(settings.database_url)
     if url.get_backend_name() != "sqlite" or is_in_memory_sqlite(settings.database_url):
         return
@@ -62,6 +62,9 @@ def require_existing_sqlite_file(settings: Settings) -> None:
 @contextmanager
 def _services(*, require_schema: bool = True) -> Iterator[Services]:
     """The services of one command; their connections are closed when it ends."""
+    from anakinra_iv.bootstrap import create_services
+    from anakinra_iv.records.migrate import get_current_revision
+
     settings = _settings()
     if require_schema:
         require_existing_sqlite_file(settings)
@@ -96,7 +99,11 @@ def serve(
     """Start the web app (API at /api, OpenAPI at /openapi.json)."""
     import uvicorn
 
+    from anakinra_iv.bootstrap import create_services
+    from anakinra_iv.config import Settings
+    from anakinra_iv.records.database import is_in_memory_sqlite
     from anakinra_iv.web.app import create_app
+    from anakinra_iv.workflow.demo import DEMO_USERS, seed_demo_ward
 
     if demo:
         folder = Path(tempfile.mkdtemp(prefix="anakinra-demo-"))
@@ -166,6 +173,8 @@ def _require_free_port(host: str, port: int) -> None:
 
 def create_server_app() -> FastAPI:
     """The app of one server process, on the environment's settings, protocols preloaded."""
+    from anakinra_iv.bootstrap import create_services
+    from anakinra_iv.config import get_settings
     from anakinra_iv.web.app import create_app
 
     return create_app(create_services(get_settings(), preload=True))
@@ -173,6 +182,8 @@ def create_server_app() -> FastAPI:
 
 def db_upgrade() -> None:
     """Migrate the database named by ANAKINRA_DATABASE_URL to the newest schema."""
+    from anakinra_iv.records.migrate import upgrade_database
+
     with _services(require_schema=False) as services:
         revision = upgrade_database(services.engine)
     typer.echo(f"database at revision {revision}")
@@ -187,6 +198,10 @@ def users_add(
     full_name: Annotated[str, typer.Option(help="Full name shown in the app.")] = "",
 ) -> None:
     """Create a local user."""
+    from anakinra_iv.workflow.commands import AddUser
+    from anakinra_iv.workflow.roles import read_roles
+    from anakinra_iv.workflow.services import add_user
+
     if not password_stdin:
         exit_with_problems(["'--password-stdin' is required: pipe the password in"])
     password = sys.stdin.readline().rstrip("\r\n")
@@ -205,6 +220,8 @@ def users_add(
 
 def users_unlock(name: Annotated[str, typer.Argument(help="User name.")]) -> None:
     """Lift the sign-in lock-outs of a user at every client address (audited)."""
+    from anakinra_iv.workflow.services import unlock_user
+
     with _services() as services, reporting_problems():
         cleared = unlock_user(services.new_uow(), None, name, services.now())
     typer.echo(f"user {name} unlocked at {cleared} address(es)")
@@ -217,6 +234,8 @@ def audit_verify(
 ) -> None:
     """Check the audit chain (MACs, links, head), its signed checkpoints and every clinical row
     against its audited state; exit 1 if anything is broken."""
+    from anakinra_iv.workflow import queries
+
     with _services() as services:
         report = queries.verify_audit_chain(services.new_uow())
     if output is OutputFormat.json:
@@ -250,6 +269,8 @@ def audit_seal(
 ) -> None:
     """Record the current state of every clinical row in one signed event (after upgrading a
     database whose rows predate row states, once its data has been checked)."""
+    from anakinra_iv.workflow.audit_seal import seal_audit
+
     with _services() as services, reporting_problems():
         rows = seal_audit(services.new_uow(), reason, services.now())
     typer.echo(f"audit sealed: {rows} rows recorded")
@@ -257,6 +278,8 @@ def audit_seal(
 
 def backup(file: Annotated[Path, typer.Argument(help="JSON file to write.")]) -> None:
     """Write the whole database to FILE (signed, owner-only), then check it restores."""
+    from anakinra_iv.records.backup import write_backup
+
     if not file.parent.is_dir():
         exit_with_problems([f"'file': the folder {file.parent} does not exist"])
     with _services() as services, reporting_problems():
@@ -270,6 +293,9 @@ def backup(file: Annotated[Path, typer.Argument(help="JSON file to write.")]) ->
 def restore(file: Annotated[Path, typer.Argument(help="Backup file to read.")]) -> None:
     """Restore FILE into an empty database; refused unless every signature and the audit chain
     verify."""
+    from anakinra_iv.records.backup import restore_backup
+    from anakinra_iv.records.migrate import upgrade_database
+
     with _services(require_schema=False) as services, reporting_problems():
         upgrade_database(services.engine)
         counts = restore_backup(services.engine, file, services.audit_keys)

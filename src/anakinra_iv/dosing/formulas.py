@@ -5,9 +5,8 @@ from __future__ import annotations
 from functools import cache
 from importlib import resources
 
-import yaml
-
 from anakinra_iv.protocol import Value
+from anakinra_iv.yaml_text import read_yaml
 
 __all__ = ["get_formula_constants"]
 
@@ -16,7 +15,7 @@ __all__ = ["get_formula_constants"]
 def get_formula_constants() -> dict[str, dict[str, Value]]:
     """Every formula's constants as values with status and source, keyed by formula then name."""
     text = resources.files("anakinra_iv.dosing.data").joinpath("formulas.yaml").read_text("utf-8")
-    raw = yaml.safe_load(text)
+    raw = read_yaml(text)
     return {
         formula: {name: Value.model_validate(item) for name, item in constants.items()}
         for formula, constants in raw.items()

@@ -20,11 +20,10 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
-import yaml
-
 from anakinra_iv.errors import AnakinraError, InvalidInput
 from anakinra_iv.protocol import Value
 from anakinra_iv.units import Quantity, format_quantity, magnitude_in
+from anakinra_iv.yaml_text import read_yaml
 
 __all__ = [
     "Plausibility",
@@ -62,7 +61,7 @@ def get_plausibility() -> Plausibility:
     text = (
         resources.files("anakinra_iv.dosing.data").joinpath("plausibility.yaml").read_text("utf-8")
     )
-    raw = yaml.safe_load(text)
+    raw = read_yaml(text)
 
     def value(item: object) -> Value:
         return Value.model_validate(item)

@@ -13,7 +13,6 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict
 
 from anakinra_iv.assessment.catalogue import get_analyte
@@ -23,6 +22,7 @@ from anakinra_iv.interop.fhir_mapping import LOINC, RXNORM
 from anakinra_iv.protocol import Value
 from anakinra_iv.protocol.values import Status
 from anakinra_iv.units import Q_, Quantity, parse_quantity, read_number, ucum_to_pint
+from anakinra_iv.yaml_text import read_yaml
 
 __all__ = [
     "CdsSettings",
@@ -65,7 +65,7 @@ class CdsSettings(BaseModel):
 def get_cds_settings() -> CdsSettings:
     """The packaged settings."""
     text = resources.files("anakinra_iv.interop").joinpath("data/cds.yaml").read_text()
-    return CdsSettings.model_validate(yaml.safe_load(text))
+    return CdsSettings.model_validate(read_yaml(text))
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import yaml
 
 from anakinra_iv.errors import DatasetError, InvalidInput, UnknownItem
 from anakinra_iv.pk._types import FloatArray
@@ -43,6 +42,7 @@ from anakinra_iv.pk.parameters import (
 from anakinra_iv.pk.provenance import ValueReader
 from anakinra_iv.protocol.values import Value
 from anakinra_iv.units import Q_, Quantity, parse_quantity
+from anakinra_iv.yaml_text import read_yaml
 
 __all__ = [
     "NAMED_MODELS",
@@ -201,7 +201,7 @@ def read_model_text(text: str, origin: str = "model file") -> PkModel:
         evidence registry, a missing or unknown field, a unit of the wrong dimension), each naming
         the model, the item and the field.
     """
-    raw = yaml.safe_load(text)
+    raw = read_yaml(text)
     if not isinstance(raw, dict):
         raise DatasetError(f"{origin}: a model file must be a YAML mapping", value=raw)
     name = _text(raw.get("name")) or origin

@@ -24,12 +24,12 @@ from functools import cache
 from importlib import resources
 
 import numpy as np
-import yaml
 
 from anakinra_iv.errors import InvalidInput
 from anakinra_iv.pk._types import FloatArray
 from anakinra_iv.pk.provenance import ValueReader
 from anakinra_iv.protocol.values import Value
+from anakinra_iv.yaml_text import read_yaml
 
 __all__ = [
     "RENAL_GROUPS",
@@ -90,7 +90,7 @@ def read_renal_text(text: str, origin: str = _FILE) -> RenalData:
         in the evidence registry, a unit of the wrong dimension, or the group bounds are not
         ascending. Each problem names the file, the number and the field.
     """
-    raw = yaml.safe_load(text)
+    raw = read_yaml(text)
     reader = ValueReader(origin)
     values: dict[str, Value] = {}
     sections = raw if isinstance(raw, dict) else {}

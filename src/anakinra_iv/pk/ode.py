@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 import numpy as np
-from scipy.integrate import solve_ivp
 
 from anakinra_iv.pk._types import FloatArray
 
@@ -70,6 +69,9 @@ class OdeKernel:
         if scale == 0.0:
             count = 1 if t_eval is None else len(t_eval)
             return np.zeros((self.n, count))
+        # scipy.integrate costs a command line about 0.2 s to import: only this path needs it
+        from scipy.integrate import solve_ivp
+
         solution = solve_ivp(
             fun,
             (0.0, dt),

@@ -29,6 +29,7 @@ from anakinra_iv.evidence import has_entry
 from anakinra_iv.protocol.schema import ContinuousRegimen, Protocol
 from anakinra_iv.protocol.values import Value
 from anakinra_iv.units import Q_, Quantity
+from anakinra_iv.yaml_text import read_yaml
 
 __all__ = [
     "get_protocol",
@@ -335,7 +336,7 @@ def read_protocol_text(text: str, *, name: str = "protocol") -> Protocol:
         Each problem as a :class:`ProtocolError` whose ``field`` is the path in the file.
     """
     try:
-        raw: Any = yaml.safe_load(text)
+        raw: Any = read_yaml(text)
     except yaml.YAMLError as e:
         raise ProtocolError(f"{name}: not valid YAML ({e})", field="(file)") from e
     if not isinstance(raw, dict):

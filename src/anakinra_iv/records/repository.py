@@ -180,6 +180,13 @@ class PatientRepository(Repository[Patient]):
         """Every patient, by name."""
         return self._session.execute(select(Patient).order_by(Patient.name)).scalars().all()
 
+    def list_by_ids(self, patient_ids: Iterable[int]) -> Sequence[Patient]:
+        """The patients among ``patient_ids`` that exist (one query)."""
+        wanted = list(set(patient_ids))
+        if not wanted:
+            return []
+        return self._session.execute(select(Patient).where(Patient.id.in_(wanted))).scalars().all()
+
 
 class ObservationRepository(Repository[Observation]):
     """Observations."""
@@ -200,6 +207,18 @@ class ObservationRepository(Repository[Observation]):
         """The ids of a patient's observations."""
         query = select(Observation.id).where(Observation.patient_id == patient_id)
         return [int(i) for i in self._session.execute(query).scalars()]
+
+    def list_for_patients(self, patient_ids: Iterable[int]) -> Sequence[Observation]:
+        """These patients' observations (one query), each patient's oldest collected first."""
+        wanted = list(set(patient_ids))
+        if not wanted:
+            return []
+        query = (
+            select(Observation)
+            .where(Observation.patient_id.in_(wanted))
+            .order_by(Observation.patient_id, Observation.collected_at, Observation.id)
+        )
+        return self._session.execute(query).scalars().all()
 
     def find_latest(self, patient_id: int, code: str) -> Observation | None:
         """The most recently collected observation with this code, or None."""
@@ -322,6 +341,14 @@ class BagRepository(Repository[Bag]):
         query = select(Bag).where(Bag.order_id == order_id).order_by(Bag.id)
         return self._session.execute(query).scalars().all()
 
+    def list_for_orders(self, order_ids: Iterable[int]) -> Sequence[Bag]:
+        """These orders' bags (one query), oldest first."""
+        wanted = list(set(order_ids))
+        if not wanted:
+            return []
+        query = select(Bag).where(Bag.order_id.in_(wanted)).order_by(Bag.id)
+        return self._session.execute(query).scalars().all()
+
     def list_ids_for_orders(self, order_ids: Iterable[int]) -> list[int]:
         """The ids of these orders' bags (one query)."""
         wanted = list(set(order_ids))
@@ -348,6 +375,18 @@ class SegmentRepository(Repository[AdministrationSegment]):
             select(AdministrationSegment)
             .where(AdministrationSegment.order_id == order_id)
             .order_by(AdministrationSegment.seq)
+        )
+        return self._session.execute(query).scalars().all()
+
+    def list_for_orders(self, order_ids: Iterable[int]) -> Sequence[AdministrationSegment]:
+        """These orders' segments (one query), each order's in sequence."""
+        wanted = list(set(order_ids))
+        if not wanted:
+            return []
+        query = (
+            select(AdministrationSegment)
+            .where(AdministrationSegment.order_id.in_(wanted))
+            .order_by(AdministrationSegment.order_id, AdministrationSegment.seq)
         )
         return self._session.execute(query).scalars().all()
 
@@ -391,6 +430,22 @@ class RecommendationRepository(Repository[Recommendation]):
             .order_by(Recommendation.id.desc())
         )
         return self._session.execute(query).scalars().all()
+
+    def find_newest_times(self, patient_ids: Iterable[int]) -> dict[int, datetime]:
+        """When each of these patients' newest recommendation (the first of
+        :meth:`list_for_patient`) was stored (one query); patients without one are left out."""
+        wanted = list(set(patient_ids))
+        if not wanted:
+            return {}
+        newest = (
+            select(func.max(Recommendation.id))
+            .where(Recommendation.patient_id.in_(wanted))
+            .group_by(Recommendation.patient_id)
+        )
+        query = select(Recommendation.patient_id, Recommendation.created_at).where(
+            Recommendation.id.in_(newest)
+        )
+        return {int(pid): at for pid, at in self._session.execute(query)}
 
 
 class BagCheckRepository(Repository[BagCheck]):

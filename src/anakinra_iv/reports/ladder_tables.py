@@ -14,8 +14,6 @@ from datetime import UTC, datetime
 from functools import cache
 from importlib import resources
 
-import yaml
-
 from anakinra_iv.compounding import BagRecipe, calculate_bag, get_pump_entry
 from anakinra_iv.dosing import DosePlan, calculate_dose_plan, create_patient
 from anakinra_iv.errors import OverrideRequired
@@ -24,6 +22,7 @@ from anakinra_iv.reports._values import cite, get_value_map, show_value, value_c
 from anakinra_iv.reports.display import show_amount
 from anakinra_iv.reports.document import Cell, FootnoteBook, Paragraph, Section, Table
 from anakinra_iv.units import Quantity, magnitude_in
+from anakinra_iv.yaml_text import read_yaml
 
 __all__ = [
     "LadderRow",
@@ -51,7 +50,7 @@ class LadderRow:
 @cache
 def _example_weights() -> dict[str, tuple[Value, ...]]:
     text = resources.files("anakinra_iv.reports").joinpath("data/documents.yaml").read_text()
-    data = yaml.safe_load(text)["example_weights"]
+    data = read_yaml(text)["example_weights"]
     return {kind: tuple(Value.model_validate(v) for v in values) for kind, values in data.items()}
 
 

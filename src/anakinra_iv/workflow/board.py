@@ -5,13 +5,15 @@ an alert), and alerts."""
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeVar
 
 from anakinra_iv.records.unit_of_work import UnitOfWork
 from anakinra_iv.workflow.blinding import present_order
 from anakinra_iv.workflow.lifecycle import OPEN_STATUSES, OrderStatus
-from anakinra_iv.workflow.queries import read_patient_view
 from anakinra_iv.workflow.review import (
     LabStatus,
     calculate_review_due,
@@ -21,13 +23,15 @@ from anakinra_iv.workflow.review import (
 from anakinra_iv.workflow.roles import Action
 from anakinra_iv.workflow.services._common import (
     build_order_view,
+    list_order_user_ids,
     load_actor,
+    lookup_names,
     read_loading_doses,
 )
 from anakinra_iv.workflow.services.pharmacy import BagStatus
-from anakinra_iv.workflow.services.toxicity import read_graded_assessments
+from anakinra_iv.workflow.services.toxicity import read_graded_assessments_of
 from anakinra_iv.workflow.toxicity import ToxicityStatus, get_toxicity_status
-from anakinra_iv.workflow.views import BagView, OrderView, PatientView
+from anakinra_iv.workflow.views import BagView, ObservationView, OrderView, PatientView
 
 __all__ = ["BoardRow", "create_board_alerts", "list_board"]
 
@@ -86,17 +90,57 @@ def create_board_alerts(
 
 def list_board(uow: UnitOfWork, user_id: int, now: datetime) -> list[BoardRow]:
     """Open orders (and discontinued ones whose pump still runs), with the hung bag, its time to
-    beyond-use, review and lab due; as the user may see them."""
+    beyond-use, review and lab due; as the user may see them.
+
+    Each kind of record is read for all the orders in one query (segments, bags, loading doses,
+    user names, patients, observations, newest recommendations, bedside CAR-T assessments):
+    the number of statements does
+    not grow with the number of patients on the board.
+    """
     rows: list[BoardRow] = []
     with uow:
         actor = load_actor(uow, user_id, Action.READ)
         orders = list(uow.orders.list_by_status([s.value for s in OPEN_STATUSES]))
         orders += uow.orders.list_still_running([OrderStatus.DISCONTINUED.value])
+        order_ids = [o.id for o in orders]
+        patient_ids = {o.patient_id for o in orders}
         loading = read_loading_doses(uow, orders)
+        segments = _by_key(uow.segments.list_for_orders(order_ids), "order_id")
+        bags = _by_key(uow.bags.list_for_orders(order_ids), "order_id")
+        names = lookup_names(
+            uow,
+            [
+                user
+                for o in orders
+                for user in list_order_user_ids(
+                    o, segments.get(o.id, []), bags.get(o.id, []), loading.get(o.id)
+                )
+            ],
+        )
+        patients = {p.id: p for p in uow.patients.list_by_ids(patient_ids)}
+        observations = _by_key(uow.observations.list_for_patients(patient_ids), "patient_id")
+        newest_recommendation = uow.recommendations.find_newest_times(patient_ids)
+        assessments = read_graded_assessments_of(uow, patients)
+        patient_views: dict[int, PatientView] = {}
         for order in orders:
-            view = build_order_view(uow, order, loading_doses=loading)
+            view = build_order_view(
+                uow,
+                order,
+                segments=segments.get(order.id, []),
+                bags=bags.get(order.id, []),
+                loading_doses=loading,
+                names=names,
+            )
             view = present_order(view, actor.id, actor.role_set)
-            patient = read_patient_view(uow, order.patient_id)
+            patient = patient_views.get(order.patient_id)
+            if patient is None:
+                patient = PatientView.from_row(
+                    patients[order.patient_id],
+                    tuple(
+                        ObservationView.from_row(o) for o in observations.get(order.patient_id, [])
+                    ),
+                )
+                patient_views[order.patient_id] = patient
             hung = next((b for b in view.bags if b.status == BagStatus.HUNG), None)
             remaining = None
             if hung is not None:
@@ -104,12 +148,12 @@ def list_board(uow: UnitOfWork, user_id: int, now: datetime) -> list[BoardRow]:
             protocol = get_order_protocol(view.protocol_id, view.protocol_version)
             review_due = labs = None
             if protocol is not None:
-                recommended = uow.recommendations.list_for_patient(order.patient_id)
-                changes = [view.created_at] + [r.created_at for r in recommended[:1]]
+                recommended = newest_recommendation.get(order.patient_id)
+                changes = [view.created_at] + ([] if recommended is None else [recommended])
                 review_due = calculate_review_due(protocol, max(changes))
                 labs = get_lab_status(protocol, patient.observations, now)
             alerts = create_board_alerts(view, hung, remaining, review_due, labs, now)
-            graded = read_graded_assessments(uow, order.patient_id)
+            graded = assessments.get(order.patient_id, ())
             toxicity = get_toxicity_status(graded, now) if graded else None
             if toxicity is not None:
                 alerts = (*toxicity.rises, *alerts)
@@ -117,3 +161,14 @@ def list_board(uow: UnitOfWork, user_id: int, now: datetime) -> list[BoardRow]:
                 BoardRow(view, patient, hung, remaining, review_due, labs, alerts, toxicity)
             )
     return rows
+
+
+_RowT = TypeVar("_RowT")
+
+
+def _by_key(rows: Sequence[_RowT], key: str) -> dict[int, list[_RowT]]:
+    """Rows grouped by the value of their attribute ``key``, in the order read."""
+    grouped: dict[int, list[_RowT]] = defaultdict(list)
+    for row in rows:
+        grouped[getattr(row, key)].append(row)
+    return grouped

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
+from functools import lru_cache
 
 from anakinra_iv.assessment.catalogue import get_analyte, split_annotation
 from anakinra_iv.assessment.observations import read_measurement
@@ -68,21 +69,28 @@ def create_course_observation(view: ObservationView) -> CourseObservation:
 
     Observations that the catalogue does not know keep their stored code, value and unit.
     """
-    try:
-        analyte = get_analyte(view.code or view.name)
-        measurement = read_measurement(analyte.name, f"{view.magnitude} {view.unit}")
-        return CourseObservation(
-            str(view.id),
-            analyte.loinc or view.code,
-            analyte.name,
-            measurement.magnitude,
-            analyte.unit,
-            view.collected_at,
-        )
-    except AnakinraError:
+    converted = _convert_observation(view.code or view.name, view.magnitude, view.unit)
+    if converted is None:
         return CourseObservation(
             str(view.id), view.code, view.name, view.magnitude, view.unit, view.collected_at
         )
+    code, name, value, unit = converted
+    return CourseObservation(str(view.id), code or view.code, name, value, unit, view.collected_at)
+
+
+@lru_cache(maxsize=4096)
+def _convert_observation(
+    key: str, magnitude: float, unit: str
+) -> tuple[str | None, str, float, str] | None:
+    """LOINC code, name, value and unit in the catalogue's terms, or None when the catalogue does
+    not know the analyte or cannot read the value (remembered: a ward board converts the same
+    stored values on every view)."""
+    try:
+        analyte = get_analyte(key)
+        measurement = read_measurement(analyte.name, f"{magnitude} {unit}")
+    except AnakinraError:
+        return None
+    return analyte.loinc, analyte.name, measurement.magnitude, analyte.unit
 
 
 def create_course_audit_event(view: AuditEventView) -> CourseAuditEvent:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 import numpy as np
 
@@ -20,6 +21,7 @@ from anakinra_iv.errors import AnakinraError
 from anakinra_iv.protocol import Protocol, Value, get_protocol
 from anakinra_iv.records.unit_of_work import UnitOfWork
 from anakinra_iv.reports.course_data import PkBand, ReportSegment
+from anakinra_iv.units import Q_
 from anakinra_iv.workflow.course import create_course_observation, read_course
 from anakinra_iv.workflow.lab_scores import SCORE_NAMES, ScoreOutcome, calculate_lab_scores
 from anakinra_iv.workflow.lifecycle import is_closed
@@ -64,7 +66,13 @@ class LabStatus:
 
 
 def _hours(value: Value) -> float:
-    return float(value.quantity.to("h").magnitude)
+    return _in_hours(value.value, value.unit)
+
+
+@lru_cache(maxsize=256)
+def _in_hours(number: float, unit: str) -> float:
+    """A protocol's duration in hours (remembered: the board asks for each row's protocol)."""
+    return float(Q_(number, unit).to("h").magnitude)
 
 
 def get_order_protocol(protocol_id: str, version: str | None = None) -> Protocol | None:

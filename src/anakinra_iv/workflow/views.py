@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 
 from pint import DimensionalityError
@@ -302,6 +303,12 @@ def _written(key: str, text: Any) -> Any:
     """A stored input quantity ("1200.0 mg / d") as a clinician writes it ("1,200 mg/day")."""
     if not isinstance(text, str) or key not in _WRITTEN_UNITS:
         return text
+    return _write_quantity(key, text)
+
+
+@lru_cache(maxsize=4096)
+def _write_quantity(key: str, text: str) -> Any:
+    """:func:`_written` of a text (remembered: lists show the same few inputs again and again)."""
     number, _, unit = text.partition(" ")
     quantity = Q_(float(number), unit)
     for wanted in _WRITTEN_UNITS[key]:

@@ -14,6 +14,7 @@ from anakinra_iv.workflow.views import BagView, LoadingDoseView, OrderView, Segm
 
 __all__ = [
     "build_order_view",
+    "list_order_user_ids",
     "load_actor",
     "lookup_names",
     "read_loading_doses",
@@ -46,13 +47,15 @@ def build_order_view(
     segments: Sequence[AdministrationSegment] | None = None,
     bags: Sequence[Bag] | None = None,
     loading_doses: Mapping[int, LoadingDose] | None = None,
+    names: dict[int, str] | None = None,
 ) -> OrderView:
     """The full view of an order: segments, bags and the loading dose included.
 
     A service that already holds the order's complete segments (in sequence) or bags (oldest
     first), such as an empty list for an order it has just created, passes them and they are
     not read again; a list of many orders passes the loading doses of all of them, read in one
-    query (:func:`read_loading_doses`).
+    query (:func:`read_loading_doses`), and may pass the user names of all of them
+    (:func:`list_order_user_ids`, :func:`lookup_names`).
     """
     segments = list(uow.segments.list_for_order(order.id) if segments is None else segments)
     bags = list(uow.bags.list_for_order(order.id) if bags is None else bags)
@@ -62,8 +65,26 @@ def build_order_view(
         loading = None
     else:
         loading = uow.loading_doses.find_for_order(order.id)
-    names = lookup_names(
-        uow,
+    if names is None:
+        names = lookup_names(uow, list_order_user_ids(order, segments, bags, loading))
+    return OrderView.from_row(
+        order,
+        names,
+        SegmentView.from_rows(segments, names),
+        tuple(BagView.from_row(b, names) for b in bags),
+        None if loading is None else LoadingDoseView.from_row(loading, names),
+    )
+
+
+def list_order_user_ids(
+    order: Order,
+    segments: Iterable[AdministrationSegment],
+    bags: Iterable[Bag],
+    loading: LoadingDose | None,
+) -> list[int | None]:
+    """The ids of the users an order's view names."""
+    bags = list(bags)
+    return (
         [
             order.prescriber_id,
             order.verified_by_id,
@@ -73,14 +94,7 @@ def build_order_view(
         ]
         + [s.recorded_by_id for s in segments]
         + [b.prepared_by_id for b in bags]
-        + [b.checked_by_id for b in bags],
-    )
-    return OrderView.from_row(
-        order,
-        names,
-        SegmentView.from_rows(segments, names),
-        tuple(BagView.from_row(b, names) for b in bags),
-        None if loading is None else LoadingDoseView.from_row(loading, names),
+        + [b.checked_by_id for b in bags]
     )
 
 

@@ -28,6 +28,7 @@ __all__ = [
     "get_assessment_sheet",
     "list_toxicity_assessments",
     "read_graded_assessments",
+    "read_graded_assessments_of",
     "record_toxicity_assessment",
 ]
 
@@ -61,6 +62,22 @@ def read_graded_assessments(uow: UnitOfWork, patient_id: int) -> tuple[GradedAss
     rows = uow.toxicity.list_for_patient(patient_id)
     names = uow.users.find_names(r.recorded_by_id for r in rows)
     return tuple(_graded(r, patient, names.get(r.recorded_by_id, "")) for r in rows)
+
+
+def read_graded_assessments_of(
+    uow: UnitOfWork, patients: dict[int, Patient]
+) -> dict[int, tuple[GradedAssessment, ...]]:
+    """The graded assessments of several patients, by patient id, oldest first: one query for
+    the assessments and one for the names of who recorded them (inside an open unit of work;
+    the caller checked the user)."""
+    rows = uow.toxicity.list_for_patients(patients)
+    names = uow.users.find_names(r.recorded_by_id for r in rows)
+    graded: dict[int, list[GradedAssessment]] = {}
+    for row in rows:
+        graded.setdefault(row.patient_id, []).append(
+            _graded(row, patients[row.patient_id], names.get(row.recorded_by_id, ""))
+        )
+    return {patient_id: tuple(items) for patient_id, items in graded.items()}
 
 
 def record_toxicity_assessment(
