@@ -31,6 +31,7 @@ from anakinra_iv.records.backup_format import (
     read_backup_file,
     sign_backup,
 )
+from anakinra_iv.records.checkpoints import write_checkpoint
 from anakinra_iv.records.database import create_database_engine
 from anakinra_iv.records.keys import AuditKeys
 from anakinra_iv.records.migrate import get_current_revision
@@ -232,4 +233,11 @@ def restore_backup(engine: Engine, path: Path, keys: AuditKeys) -> dict[str, int
         )
     with engine.begin() as connection:
         _require_empty(connection)
-        return _restore_into(connection, content, keys)
+        counts = _restore_into(connection, content, keys)
+    # The restored chain verified against the signed backup: its head is the first checkpoint
+    # of this database, so removal of restored events from the end is caught from now on.
+    with engine.connect() as connection:
+        head = connection.execute(text("SELECT last_seq, last_hash FROM audit_head")).first()
+    if head is not None and head[0]:
+        write_checkpoint(keys, int(head[0]), str(head[1]), datetime.now(UTC))
+    return counts
