@@ -41,6 +41,7 @@ from anakinra_iv.records.repository import (
     UserRepository,
     VerificationRepository,
 )
+from anakinra_iv.records.scans import ScanRepository
 from anakinra_iv.records.throttles import LoginThrottleRepository
 
 __all__ = ["SqlAlchemyUnitOfWork", "UnitOfWork"]
@@ -68,6 +69,7 @@ class UnitOfWork(abc.ABC):
     throttles: LoginThrottleRepository
     idempotency: IdempotencyRepository
     audit_search: AuditSearch
+    scans: ScanRepository
 
     def __enter__(self) -> Self:
         return self
@@ -134,6 +136,7 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
         self.throttles = LoginThrottleRepository(session)
         self.idempotency = IdempotencyRepository(session)
         self.audit_search = AuditSearch(session)
+        self.scans = ScanRepository(session)
         return super().__enter__()
 
     def __exit__(

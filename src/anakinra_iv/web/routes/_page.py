@@ -101,6 +101,9 @@ FIELD_LABELS: dict[str, str] = {
     "prepared_at": "Prepared at",
     "verification": "Your values",
     "check": "What you read",
+    "scanned_patient": "Scan wristband",
+    "scanned_bag": "Scan bag label",
+    "scan_override_reason": "Scan override reason",
 }
 """Internal field name -> the label the form shows for it."""
 

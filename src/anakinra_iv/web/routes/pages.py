@@ -15,6 +15,7 @@ from anakinra_iv.web.routes import (
     page_orders,
     page_patients,
     page_pharmacy,
+    page_scan,
     page_ward,
 )
 from anakinra_iv.web.routes._page import INTENDED_USE, templates
@@ -24,3 +25,4 @@ __all__ = ["INTENDED_USE", "router", "templates"]
 router = APIRouter(include_in_schema=False)
 for _area in (page_auth, page_ward, page_patients, page_orders, page_pharmacy, page_admin):
     router.include_router(_area.router)
+router.include_router(page_scan.router)
