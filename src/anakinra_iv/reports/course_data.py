@@ -8,6 +8,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from anakinra_iv.assessment import ScoreResult
+from anakinra_iv.reports.scan_report import ReportScanEvent, ReportScanWard
 
 __all__ = [
     "CourseReportData",
@@ -162,6 +163,8 @@ class CourseReportData:
     zone: str = "UTC"
     loading_doses: tuple[ReportLoadingDose, ...] = ()
     withheld: int = 0
+    scan_wards: tuple[ReportScanWard, ...] = ()
+    scan_events: tuple[ReportScanEvent, ...] = ()
 
     @property
     def tz(self) -> ZoneInfo:

@@ -40,6 +40,7 @@ from anakinra_iv.reports.display import show_quantity
 from anakinra_iv.workflow.course import read_course
 from anakinra_iv.workflow.lab_scores import calculate_scores_over_time
 from anakinra_iv.workflow.queries import PatientDetail
+from anakinra_iv.workflow.scan_compliance import read_report_scans
 from anakinra_iv.workflow.services import REVIEW_KIND
 from anakinra_iv.workflow.views import RecommendationView
 
@@ -369,8 +370,11 @@ def get_report_data(
     without ``rng`` no band is predicted); times shown in ``zone`` (default UTC)."""
     with uow:
         course, detail = read_course(uow, user_id, patient_id)
+        shown_ids = [o.id for o in detail.orders if not o.blinded]
+        scan_wards, scan_events = read_report_scans(uow, patient_id, shown_ids)
     data = create_report_data(course, detail.recommendations, now)
     data = add_record_details(data, detail)
+    data = replace(data, scan_wards=scan_wards, scan_events=scan_events)
     if zone is not None:
         data = replace(data, zone=zone.key)
     if rng is None:

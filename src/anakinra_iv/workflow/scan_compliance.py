@@ -9,6 +9,7 @@ from datetime import datetime
 
 from anakinra_iv.records.tables import AdministrationScan
 from anakinra_iv.records.unit_of_work import UnitOfWork
+from anakinra_iv.reports.scan_report import ReportScanEvent, ReportScanWard
 from anakinra_iv.workflow.roles import Action
 from anakinra_iv.workflow.services._common import load_actor, lookup_names
 
@@ -21,6 +22,7 @@ __all__ = [
     "get_scan_compliance",
     "read_hang_overrides",
     "read_patient_compliance",
+    "read_report_scans",
 ]
 
 
@@ -157,3 +159,33 @@ def get_hang_overrides(uow: UnitOfWork, user_id: int, order_ids: Iterable[int]) 
     with uow:
         load_actor(uow, user_id, Action.READ)
         return read_hang_overrides(uow, order_ids)
+
+
+def read_report_scans(
+    uow: UnitOfWork, patient_id: int, order_ids: Iterable[int]
+) -> tuple[tuple[ReportScanWard, ...], tuple[ReportScanEvent, ...]]:
+    """The patient-course report's barcode checks: compliance by ward over the patient's
+    orders, and each override and refused scan of ``order_ids`` (the orders the reader sees),
+    inside an open unit of work."""
+    compliance = read_patient_compliance(uow, patient_id)
+    wards = tuple(
+        ReportScanWard(w.ward, w.scanned, w.overridden, w.not_scanned, w.refused)
+        for w in compliance.wards
+    )
+    records = [
+        r for r in uow.scans.list_for_orders(order_ids) if r.outcome in ("override", "refused")
+    ]
+    events = tuple(
+        ReportScanEvent(
+            str(v.order_id),
+            v.event,
+            v.outcome,
+            v.at,
+            v.by,
+            v.scanned_patient,
+            v.scanned_bag,
+            v.override_reason or "; ".join(v.problems),
+        )
+        for v in _views(uow, records)
+    )
+    return wards, events

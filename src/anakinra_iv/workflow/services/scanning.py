@@ -21,18 +21,20 @@ from datetime import datetime
 from typing import Any, Final
 
 from anakinra_iv.compounding.codes import ScannedCode, read_code
-from anakinra_iv.errors import AnakinraError, InvalidInput, ProblemList
+from anakinra_iv.errors import AnakinraError, InvalidInput, InvalidTransition, ProblemList
 from anakinra_iv.records.audit import AuditEntry
 from anakinra_iv.records.tables import AdministrationScan, Bag, Order, Patient
 from anakinra_iv.records.unit_of_work import UnitOfWork
 from anakinra_iv.workflow.checks import get_check_tolerances, is_within_tolerance
 from anakinra_iv.workflow.commands import RecordAdministration
+from anakinra_iv.workflow.lifecycle import OrderEvent, get_next_status
 from anakinra_iv.workflow.roles import Action
 from anakinra_iv.workflow.services._common import load_actor
 from anakinra_iv.workflow.services.pharmacy import BagStatus
 
 __all__ = [
     "SCANNED_EVENTS",
+    "BagNotHangable",
     "ScanMismatch",
     "ScanOutcome",
     "check_scans",
@@ -47,6 +49,11 @@ _MAX_SCAN_TEXT: Final = 128
 
 class ScanMismatch(InvalidInput):
     """A scanned code does not match the order (or is missing without an override reason)."""
+
+
+class BagNotHangable(ScanMismatch, InvalidTransition):
+    """The bag scanned is of this order but its state forbids hanging it: not checked, already
+    hung, past its beyond-use time (a transition the bag's state does not allow: 409)."""
 
 
 @dataclass(frozen=True)
@@ -137,6 +144,8 @@ def _check_bag(
     found: list[str] = []
     if bag.status == BagStatus.HUNG:
         found.append(f"bag {bag.id} is already hung")
+    elif bag.status == BagStatus.REMOVED:
+        found.append(f"bag {bag.id} was already hung and taken down: do not hang it again")
     elif bag.status != BagStatus.CHECKED:
         found.append(
             f"bag {bag.id} is '{bag.status}': it has not passed its second check, do not hang it"
@@ -145,16 +154,20 @@ def _check_bag(
         found.append(
             f"EXPIRED - bag {bag.id} is past its beyond-use time {bag.beyond_use.isoformat()}"
         )
+    problems.extend(BagNotHangable(f"'{field}': {m}", field=field, value=code.text) for m in found)
     verified = order.verified_concentration_mg_per_ml
     if verified is None or not is_within_tolerance(
         verified, bag.concentration_mg_per_ml, get_check_tolerances().bag_check
     ):
         shown = "none" if verified is None else f"{verified:g} mg/mL"
-        found.append(
-            f"bag {bag.id} holds {bag.concentration_mg_per_ml:g} mg/mL, not the verified "
-            f"concentration of order {order.id} ({shown})"
+        problems.append(
+            ScanMismatch(
+                f"'{field}': bag {bag.id} holds {bag.concentration_mg_per_ml:g} mg/mL, not the "
+                f"verified concentration of order {order.id} ({shown})",
+                field=field,
+                value=code.text,
+            )
         )
-    problems.extend(ScanMismatch(f"'{field}': {m}", field=field, value=code.text) for m in found)
     return bag
 
 
@@ -241,6 +254,8 @@ def check_scans(
     with uow:
         actor = load_actor(uow, cmd.user_id, Action.ADMINISTER)
         order = uow.orders.get(cmd.order_id)
+        # An event the order's state does not allow is refused as such, before any scan.
+        get_next_status(order.status, OrderEvent(cmd.event))
         patient = uow.patients.get(order.patient_id)
         problems: list[AnakinraError] = []
         bag_id = cmd.bag_id
