@@ -85,7 +85,9 @@ def administer(
             )
         body = AdministrationCreate(
             event=event,
-            bag_id=read_optional_int(bag_id, "bag_id"),
+            # The bag scanned is the bag in the nurse's hand: it is the one hung (the list
+            # chooses the bag only when its label cannot be scanned).
+            bag_id=None if (scanned_bag or "").strip() else read_optional_int(bag_id, "bag_id"),
             rate_mg_per_h=rate_mg_per_h or None,
             rate_ml_per_h=rate_ml_per_h or None,
             acknowledge_pump_alerts=bool(acknowledge_pump_alerts),
