@@ -136,6 +136,7 @@ def test_each_mismatch_is_a_hard_stop_with_an_audit_row(api: Api, case: str) -> 
     expected = 409 if case in ("expired", "unchecked") else 422
     assert refused.status_code == expected, refused.text
     answer = refused.json()
+    assert answer["code"] == ("invalid_transition" if expected == 409 else "scan_mismatch")
     assert _fields(answer) - {None} == {field}
     assert words in refused.text
     _assert_nothing_administered(api, order_id, bag_id)
