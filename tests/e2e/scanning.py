@@ -32,6 +32,8 @@ def print_codes(
     tab = page.context.new_page()
     try:
         tab.goto(f"{base}/patients/{patient_id}/wristband")
+        # The code is a PNG in a data: URI, which the Content-Security-Policy allows.
+        assert tab.locator("#wristband-code").get_attribute("src").startswith("data:image/png")
         wristband = decode_element(tab, "#wristband-code")
         if name:
             shot(tab, f"{name}-wristband")

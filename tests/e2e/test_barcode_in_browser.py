@@ -100,6 +100,11 @@ def test_scan_the_wristband_and_the_label_then_start(live: LiveWard) -> None:
     _, other_bag = _order_with_bag(live, patient_b, FakeClock(now))
 
     rn = live.page("nurse")
+    blocked: list[str] = []
+    rn.context.on(
+        "console",
+        lambda m: blocked.append(m.text) if "Content Security Policy" in m.text else None,
+    )
     order_url = f"{live.base}/orders/{order_a}"
     wristband_a, fresh_code = print_codes(rn, live.base, patient_a, fresh.id, "bc-01")
     wristband_b, other_code = print_codes(rn, live.base, patient_b, other_bag)
@@ -168,3 +173,4 @@ def test_scan_the_wristband_and_the_label_then_start(live: LiveWard) -> None:
     expect(admin.locator("#scan-records")).to_contain_text("wristband unreadable")
     expect(admin.locator("#scan-records")).to_contain_text("WRONG PATIENT")
     shot(admin, "bc-07-admin-scans")
+    assert blocked == []  # no image or script of these pages was refused by the policy
