@@ -261,3 +261,25 @@ def test_the_site_may_make_scanning_optional(api: Api) -> None:
         assert done.status_code == 201, done.text
     event = api.get("admin", f"/api/audit?limit=1&entity_type=order&entity_id={order_id}")
     assert event.json()[0]["new_value"]["scan"]["outcome"] == "not_scanned"
+
+
+def test_the_stored_checks_are_bound_by_the_audit_chain(api: Api) -> None:
+    """A refused scan and a scanned start leave rows in administration_scans that the audit
+    chain covers: the chain verifies, and a refusal edited behind the application is named."""
+    from sqlalchemy import text
+
+    order_id, bag_id = _ready(api.ward)
+    _start(api, order_id, scanned_patient=create_wristband_code("MRN-0002"))
+    _start(
+        api,
+        order_id,
+        scanned_patient=create_wristband_code(MRN),
+        scanned_bag=create_bag_code(bag_id),
+    )
+    with api.ward.uow() as uow:
+        assert uow.audit.verify_chain().ok
+    with api.ward.services.engine.begin() as connection:
+        connection.execute(text("UPDATE administration_scans SET outcome = 'scanned'"))
+    with api.ward.uow() as uow:
+        problems = " ".join(uow.audit.verify_chain().problems)
+    assert "administration_scans" in problems

@@ -52,6 +52,7 @@ TRACKED_TABLES: tuple[str, ...] = (
     "bags",
     "administration_segments",
     "recommendations",
+    "administration_scans",
 )
 """The tables whose rows the audit chain binds."""
 
