@@ -48,6 +48,7 @@ import httpx
 from sqlalchemy import create_engine, text
 
 from anakinra_iv.bootstrap import create_services
+from anakinra_iv.compounding.codes import create_bag_code, create_wristband_code
 from anakinra_iv.config import Settings
 from anakinra_iv.units import Q_
 from anakinra_iv.workflow.commands import AddUser, ApproveProtocol, CreatePatient
@@ -298,7 +299,14 @@ async def run_clients(
                 "administration",
                 "rn",
                 f"/api/orders/{oid}/administrations",
-                {"event": "start", "bag_id": bag["id"], "rate_mg_per_h": 50},
+                {
+                    "event": "start",
+                    "bag_id": bag["id"],
+                    "rate_mg_per_h": 50,
+                    # the codes a scanner reads off the wristband and the label
+                    "scanned_patient": create_wristband_code(f"B-{k % len(patient_ids)}"),
+                    "scanned_bag": create_bag_code(bag["id"]),
+                },
             )
 
     # Warm-up, not measured: a few cycles so that every server process has served each kind.

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
+from anakinra_iv.compounding.codes import create_bag_code, create_wristband_code
 from anakinra_iv.records.unit_of_work import UnitOfWork
 from anakinra_iv.units import Q_, parse_quantity
 from anakinra_iv.workflow.auth import AuthPolicy, PasswordHasher
@@ -147,7 +148,15 @@ def seed_demo_ward(
         now,
     )
     record_administration(
-        RecordAdministration(ids["nurse"], order.id, "start", now, bag.id),
+        RecordAdministration(
+            ids["nurse"],
+            order.id,
+            "start",
+            now,
+            bag.id,
+            scanned_patient=create_wristband_code(patients[0][0]),
+            scanned_bag=create_bag_code(bag.id),
+        ),
         new_uow(),
         now,
         calculator,
