@@ -47,10 +47,10 @@ def _percent(ward: ReportScanWard) -> str:
 def create_scan_section(
     wards: tuple[ReportScanWard, ...], events: tuple[ReportScanEvent, ...], zone: ZoneInfo
 ) -> Section:
-    """The section; a patient without any bag hung gets one sentence."""
+    """The section; a patient without any barcode check recorded gets one sentence."""
     if not wards:
         return Section(
-            "Barcode checks", (Paragraph("No bag was hung: no barcode check was recorded."),)
+            "Barcode checks", (Paragraph("No barcode check was recorded for this patient."),)
         )
     rows = tuple(
         (
