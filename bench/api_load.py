@@ -69,6 +69,7 @@ import httpx
 from sqlalchemy import create_engine, text
 
 from anakinra_iv.bootstrap import create_services
+from anakinra_iv.compounding.codes import create_bag_code, create_wristband_code
 from anakinra_iv.config import Settings
 from anakinra_iv.units import Q_
 from anakinra_iv.workflow.commands import AddUser, ApproveProtocol, CreatePatient
@@ -337,7 +338,7 @@ class Ward:
 
     async def start_infusions(self) -> None:
         """Each ward patient on a running infusion: order, verify, bag, second check, start."""
-        for patient in self.ward:
+        for index, patient in enumerate(self.ward):  # seed() gave patient i the MRN B-i
             order = await self._post(
                 "dr",
                 "/api/orders",
@@ -359,7 +360,14 @@ class Ward:
             await self._post(
                 "rn",
                 f"/api/orders/{oid}/administrations",
-                {"event": "start", "bag_id": bag["id"], "rate_mg_per_h": 50},
+                {
+                    "event": "start",
+                    "bag_id": bag["id"],
+                    "rate_mg_per_h": 50,
+                    # the codes a scanner reads off the wristband and the label
+                    "scanned_patient": create_wristband_code(f"B-{index}"),
+                    "scanned_bag": create_bag_code(bag["id"]),
+                },
             )
             self.orders.append(oid)
 

@@ -156,3 +156,12 @@ def written(number: float) -> str:
 
     text = format(Decimal(repr(number)), "f")
     return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+printable_ascii = st.characters(min_codepoint=0x20, max_codepoint=0x7E)
+"""Every character a barcode scanner in keyboard mode types."""
+medical_record_numbers = st.text(printable_ascii, min_size=1, max_size=64).filter(
+    lambda t: t == t.strip()
+)
+"""Medical record numbers as a site may issue them (the longest the register accepts is 64)."""
+bag_ids = st.integers(min_value=1, max_value=10**12)

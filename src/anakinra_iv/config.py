@@ -16,7 +16,9 @@ Cookies are ``Secure`` and ``/docs`` and ``/openapi.json`` are off unless set ot
 ``ANAKINRA_SITE_TIMEZONE`` is the IANA zone (``Europe/Paris``) in which times are shown on pages,
 labels and reports (default: the server's own zone); times are always stored in UTC.
 ``ANAKINRA_SEPARATE_HANGING`` (default on) keeps whoever verified an order or prepared a bag from
-also hanging it or giving the loading dose.
+also hanging it or giving the loading dose. ``ANAKINRA_REQUIRE_SCAN`` (default on) makes a start
+or bag change need the wristband and bag scanned (or an override reason);
+``ANAKINRA_BARCODE_SYMBOLOGY`` prints the codes as ``gs1-datamatrix`` (default) or ``code128``.
 
 >>> Settings.model_fields["database_url"].default
 'sqlite:///anakinra.sqlite3'
@@ -127,6 +129,10 @@ class Settings(BaseSettings):
     default_protocol: str = "adult-mas-civ"
     """The protocol an order form offers first (the site's own continuous protocol)."""
     separate_hanging: bool = True
+    require_scan: bool = True
+    """A start or bag change needs the wristband and bag scanned, or an override reason."""
+    barcode_symbology: Literal["gs1-datamatrix", "code128"] = "gs1-datamatrix"
+    """How the bag label and the wristband codes are printed."""
 
     @field_validator("site_timezone")
     @classmethod

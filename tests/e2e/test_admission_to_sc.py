@@ -20,6 +20,7 @@ from datetime import date
 import pytest
 
 from tests.e2e.browser import LiveWard, live, shot, submit
+from tests.e2e.scanning import scan_at_bedside
 
 __all__ = ["live"]
 
@@ -123,6 +124,7 @@ def test_admission_to_subcutaneous_transition(live: LiveWard) -> None:
     submit(rn, "Record loading dose")
     expect(rn.get_by_label("Event")).to_have_value("start")
     rn.get_by_label("Acknowledge pump soft alerts").check()  # 7.5 mg/h is below the soft minimum
+    scan_at_bedside(rn, live.base)
     submit(rn, "Record event")
     expect(rn.locator("#current-rate")).to_contain_text("7.5 mg/h = 8.3 mL/h")
     shot(rn, "j06-running")
@@ -151,6 +153,7 @@ def test_admission_to_subcutaneous_transition(live: LiveWard) -> None:
     rn.goto(order_url)
     expect(rn.get_by_label("Event")).to_have_value("bag_change")
     rn.get_by_label("Acknowledge pump soft alerts").check()
+    scan_at_bedside(rn, live.base)
     submit(rn, "Record event")
     expect(rn.locator("#current-rate")).to_contain_text("10 mg/h = 8.3 mL/h")
     shot(rn, "j07-titrated-bag-change")

@@ -18,6 +18,7 @@ import uvicorn
 
 from anakinra_iv.bootstrap import create_services
 from anakinra_iv.web.app import create_app
+from tests.e2e.scanning import scan_at_bedside
 from tests.workflow_support.fixtures import (
     PASSWORD,
     STAFF,
@@ -153,6 +154,7 @@ def test_order_to_stop_in_the_browser(live_ward: tuple[str, int]) -> None:
         rn.goto(order_url)
         rn.get_by_label("Event").select_option("start")
         rn.get_by_label("Bag (to hang)").select_option(index=1)
+        scan_at_bedside(rn, base)
         submit(rn, "Record event")
         expect(rn.locator("#order-status")).to_have_text("active")
         expect(rn.locator("#current-rate")).to_contain_text("50 mg/h = 8.3 mL/h")
@@ -186,6 +188,7 @@ def test_order_to_stop_in_the_browser(live_ward: tuple[str, int]) -> None:
         submit(ph2, "Check bag")
         rn.goto(order_url)
         expect(rn.get_by_label("Event")).to_have_value("bag_change")
+        scan_at_bedside(rn, base)
         submit(rn, "Record event")
         expect(rn.locator("#current-rate")).to_contain_text("66.7 mg/h = 8.3 mL/h")
         shot(rn, "06-bag-change")

@@ -13,6 +13,7 @@ import re
 import pytest
 
 from tests.e2e.browser import LiveWard, live, shot, submit
+from tests.e2e.scanning import scan_at_bedside
 from tests.workflow_support.fixtures import compound_and_check, prescribe_step, verify
 
 __all__ = ["live"]
@@ -145,6 +146,7 @@ def test_1_3_lifecycle_actions(live: LiveWard) -> None:
     submit(rn, "Record loading dose")
     expect(rn.locator("#loading-dose")).to_contain_text("given")
     expect(rn.get_by_label("Event")).to_have_value("start")
+    scan_at_bedside(rn, live.base)
     submit(rn, "Record event")
     rn.get_by_label("Event").select_option("pause")
     submit(rn, "Record event", ok=False)

@@ -21,7 +21,7 @@ def test_upgrade_from_empty_reaches_head_and_matches_the_tables(kind: str, tmp_p
     """After upgrading an empty database, autogenerate finds no difference to the tables."""
     with empty_engine(kind, tmp_path) as engine:
         assert get_current_revision(engine) is None
-        assert upgrade_database(engine) == get_head_revision() == "0007"
+        assert upgrade_database(engine) == get_head_revision() == "0009"
         with engine.connect() as connection:
             diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
             head = connection.execute(text("SELECT last_seq, last_hash FROM audit_head")).one()
@@ -110,7 +110,7 @@ def test_a_database_from_revision_0001_upgrades_and_is_sealed(kind: str, tmp_pat
                     "'2025-06-01 08:00:00')"
                 )
             )
-        assert upgrade_database(engine) == "0007"
+        assert upgrade_database(engine) == "0009"
         keys = AuditKeys(TEST_AUDIT_KEY.encode())
         with SqlAlchemyUnitOfWork(engine, keys) as uow:
             report = uow.audit.verify_chain()
@@ -192,5 +192,5 @@ def test_audit_action_index_comes_and_goes_with_its_revision(kind: str, tmp_path
             command.downgrade(config, "0003")
         assert get_current_revision(engine) == "0003"
         assert "ix_audit_events_action_entity_id" not in indexes()
-        assert upgrade_database(engine) == "0007"
+        assert upgrade_database(engine) == "0009"
         assert "ix_audit_events_action_entity_id" in indexes()

@@ -61,11 +61,12 @@ def test_report_pdf_has_its_content_and_renders(
     report_data: CourseReportData, tmp_path: Path
 ) -> None:
     """The PDF names the patient, the override with its reason, both bags' lots and beyond-use
-    times, the interruption's reason, the recommendation and what was done, the scores; 6 pages
-    (patient, timeline, orders, administration, recommendations, scores on their own page)."""
+    times, the interruption's reason, the recommendation and what was done, the scores; 7 pages
+    (patient, timeline, orders, administration, recommendations, scores and barcode checks on
+    their own pages)."""
     path = write_course_report(report_data, tmp_path / "report.pdf")
     pages, text = _pdf_text(path)
-    assert pages == 6
+    assert pages == 7
     for expected in (
         "Doe, Jane",
         "MRN-0001",
@@ -82,6 +83,8 @@ def test_report_pdf_has_its_content_and_renders(
         "3 of 8 criteria met (at least 5 needed)",
         "HLH-2004 diagnostic criteria",
         "not established",
+        "Barcode checks",
+        "No barcode check was recorded for this patient.",
     ):
         assert expected in text, expected
     image = pdfium.PdfDocument(path)[1].render(scale=1).to_pil()

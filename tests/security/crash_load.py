@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 import httpx
 
+from anakinra_iv.compounding.codes import create_bag_code, create_wristband_code
 from tests.workflow_support.fixtures import PASSWORD, STAFF
 
 
@@ -100,7 +101,12 @@ def _course(
         "start",
         "nurse",
         f"/api/orders/{ids['order']}/administrations",
-        {"event": "start", "bag_id": bag["id"]},
+        {
+            "event": "start",
+            "bag_id": bag["id"],
+            "scanned_patient": create_wristband_code(str(patient["mrn"])),
+            "scanned_bag": create_bag_code(int(bag["id"])),  # type: ignore[call-overload]
+        },
     )
 
 

@@ -25,7 +25,7 @@ from anakinra_iv.workflow.services import (
     prescribe,
     verify_order,
 )
-from tests.workflow_support.fixtures import PASSWORD, Ward, read_bag
+from tests.workflow_support.fixtures import PASSWORD, Ward, read_bag, scan_codes
 
 Post = Callable[[str, str, dict[str, object]], tuple[int, str]]
 """Send a POST as a staff member: (who, url, JSON body) -> (status, error code or 'ok')."""
@@ -122,7 +122,9 @@ class Race:
 def _same_bag(ward: Ward) -> list[tuple[str, str, dict[str, object]]]:
     order = new_order(ward)
     bag = new_bag(ward, order)
-    start = {"event": "start", "bag_id": bag, "rate_mg_per_h": "50 mg/h"}
+    start = {"event": "start", "bag_id": bag, "rate_mg_per_h": "50 mg/h"} | scan_codes(
+        ward, order, bag
+    )
     return [("nurse", f"/api/orders/{order}/administrations", start)] * 2
 
 
@@ -130,7 +132,11 @@ def _two_bags(ward: Ward) -> list[tuple[str, str, dict[str, object]]]:
     order = new_order(ward)
     bags = [new_bag(ward, order), new_bag(ward, order)]
     return [
-        ("nurse", f"/api/orders/{order}/administrations", {"event": "start", "bag_id": b})
+        (
+            "nurse",
+            f"/api/orders/{order}/administrations",
+            {"event": "start", "bag_id": b} | scan_codes(ward, order, b),
+        )
         for b in bags
     ]
 

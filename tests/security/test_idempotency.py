@@ -8,7 +8,7 @@ from sqlalchemy import Engine, func, select
 
 from anakinra_iv.records.tables import AdministrationSegment, Bag, Observation, Order
 from tests.web.conftest import Api
-from tests.workflow_support.fixtures import compound_and_check, prescribe_step, verify
+from tests.workflow_support.fixtures import compound_and_check, prescribe_step, scan_codes, verify
 
 
 def _count(engine: Engine, table: type) -> int:
@@ -50,7 +50,7 @@ def test_repeated_writes_of_each_kind_write_once(api: Api, engine: Engine, kind:
     else:
         bag_id = compound_and_check(api.ward, order_id)
         url, who, table = f"/api/orders/{order_id}/administrations", "nurse", AdministrationSegment
-        body = {"event": "start", "bag_id": bag_id}
+        body = {"event": "start", "bag_id": bag_id} | scan_codes(api.ward, order_id, bag_id)
     before = _count(engine, table)
     first = _post(api, who, url, body, f"{kind}-key")
     second = _post(api, who, url, body, f"{kind}-key")

@@ -7,7 +7,7 @@ import pytest
 from anakinra_iv.bootstrap import create_services
 from anakinra_iv.web.app import create_app
 from tests.web.conftest import Api, TestClient
-from tests.workflow_support.fixtures import create_test_settings
+from tests.workflow_support.fixtures import create_test_settings, scan_codes
 
 
 def _order(api: Api, **body: object):  # type: ignore[no-untyped-def]
@@ -38,7 +38,8 @@ def test_whole_path_through_the_api(api: Api) -> None:
     started = api.post(
         "nurse",
         f"/api/orders/{oid}/administrations",
-        {"event": "start", "bag_id": bag_id, "rate_mg_per_h": "50 mg/h"},
+        {"event": "start", "bag_id": bag_id, "rate_mg_per_h": "50 mg/h"}
+        | scan_codes(api.ward, oid, bag_id),
     )
     assert started.status_code == 201 and started.json()["status"] == "active"
     assert started.json()["current_rate_ml_per_h"] == pytest.approx(50 / 6)

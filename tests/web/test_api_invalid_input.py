@@ -28,7 +28,7 @@ from anakinra_iv.records.tables import (
     Verification,
 )
 from tests.web.conftest import Api
-from tests.workflow_support.fixtures import compound_and_check, prescribe_step, verify
+from tests.workflow_support.fixtures import compound_and_check, prescribe_step, scan_codes, verify
 
 TABLES = (
     Patient,
@@ -320,7 +320,9 @@ def test_administration_refuses_bad_bodies(api: Api, engine: Engine, who: str) -
     verify(api.ward, order_id)
     bag_id = compound_and_check(api.ward, order_id)
     url = f"/api/orders/{order_id}/administrations"
-    base = {"event": "start", "bag_id": bag_id, "rate_mg_per_h": "50 mg/h"}
+    base = {"event": "start", "bag_id": bag_id, "rate_mg_per_h": "50 mg/h"} | scan_codes(
+        api.ward, order_id, bag_id
+    )
     cases: list[tuple[object, str]] = [
         (_with(base, event="explode"), "event"),
         (_with(base, event="s" * 17), "event"),

@@ -5,7 +5,12 @@ from __future__ import annotations
 
 from tests.web.conftest import Api
 from tests.web.test_pages import _sign_in
-from tests.workflow_support.fixtures import compound_and_check, prescribe_step, start_running
+from tests.workflow_support.fixtures import (
+    compound_and_check,
+    prescribe_step,
+    scan_codes,
+    start_running,
+)
 
 
 def test_report_button_serves_pdf_and_html_to_the_page_user(api: Api) -> None:
@@ -107,7 +112,8 @@ def test_api_pump_hard_stop_is_422_naming_the_field(api: Api) -> None:
     response = api.post(
         "nurse",
         f"/api/orders/{order_id}/administrations",
-        {"event": "start", "bag_id": bag_id, "rate_ml_per_h": 50},
+        {"event": "start", "bag_id": bag_id, "rate_ml_per_h": 50}
+        | scan_codes(api.ward, order_id, bag_id),
     )
     assert response.status_code == 422
     assert (response.json()["code"], response.json()["field"]) == (

@@ -23,6 +23,7 @@ from tests.workflow_support.fixtures import (
     compound_and_check,
     create_test_settings,
     prescribe_step,
+    scan_codes,
     staff_ward,
     verify,
 )
@@ -171,7 +172,7 @@ ACTIONS: dict[str, tuple[Callable[[Ward], Request], frozenset[str]]] = {
             lambda o, b: (
                 "POST",
                 f"/api/orders/{o}/administrations",
-                {"event": "start", "bag_id": b},
+                {"event": "start", "bag_id": b} | scan_codes(w, o, b),
             )
         )(*_ready_to_start(w)),
         frozenset({"nurse"}),

@@ -218,12 +218,37 @@ def administer(ward: Ward, order_id: int, event: str, **kwargs: object):  # type
     from anakinra_iv.workflow.commands import RecordAdministration
     from anakinra_iv.workflow.services import record_administration
 
+    bag_id = kwargs.get("bag_id")
+    if event in ("start", "bag_change") and isinstance(bag_id, int):
+        for key, value in scan_codes(ward, order_id, bag_id).items():
+            kwargs.setdefault(key, value)
     return record_administration(
         RecordAdministration(ward.users["nurse"], order_id, event, **kwargs),  # type: ignore[arg-type]
         ward.uow(),
         ward.clock(),
         ward.services.calculator,
     )
+
+
+NO_SCAN: dict[str, object] = {
+    "scanned_patient": None,
+    "scanned_bag": None,
+    "scan_override_reason": "scanner out of order",
+}
+"""A start or bag change without scans (an override): reaches the rules behind the scan."""
+
+
+def scan_codes(ward: Ward, order_id: int, bag_id: int) -> dict[str, str]:
+    """What a scanner types at the bedside for this order's patient and this bag: the codes
+    printed on the wristband and the bag label."""
+    from anakinra_iv.compounding.codes import create_bag_code, create_wristband_code
+
+    with ward.uow() as uow:
+        mrn = uow.patients.get(uow.orders.get(order_id).patient_id).mrn
+    return {
+        "scanned_patient": create_wristband_code(mrn),
+        "scanned_bag": create_bag_code(bag_id),
+    }
 
 
 def start_running(ward: Ward, step: int = 3) -> tuple[int, int]:

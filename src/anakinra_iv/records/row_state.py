@@ -56,6 +56,7 @@ TRACKED_TABLES: tuple[str, ...] = (
     "loading_doses",
     "bag_checks",
     "alerts",
+    "administration_scans",
 )
 """The tables whose rows the audit chain binds: every table carrying a clinical fact or a
 safety control (a loading dose given, a blind check attempt, a lock-out alert and its

@@ -30,6 +30,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from anakinra_iv.records.types import UTCDateTime
 
 __all__ = [
+    "AdministrationScan",
     "AdministrationSegment",
     "Alert",
     "AuditEvent",
@@ -391,3 +392,24 @@ class IdempotencyKey(Base):
     response_type: Mapped[str | None] = mapped_column(String(200))
     response_location: Mapped[str | None] = mapped_column(Text)
     response_body: Mapped[bytes | None] = mapped_column(LargeBinary)
+
+
+class AdministrationScan(Base):
+    """The barcode check of a bag hung (start or bag change): the wristband and bag codes
+    scanned, or the reason they were not; a refused check is kept too (``outcome`` refused).
+    ``ward`` is the patient's ward at the time, for compliance by ward."""
+
+    __tablename__ = "administration_scans"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
+    segment_seq: Mapped[int | None] = mapped_column(Integer)
+    event: Mapped[str] = mapped_column(String(16))
+    outcome: Mapped[str] = mapped_column(String(16), index=True)
+    scanned_patient: Mapped[str | None] = mapped_column(String(128))
+    scanned_bag: Mapped[str | None] = mapped_column(String(128))
+    override_reason: Mapped[str | None] = mapped_column(Text)
+    problems: Mapped[list[Any]]
+    ward: Mapped[str | None] = mapped_column(String(64))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    occurred_at: Mapped[datetime]

@@ -42,6 +42,7 @@ from anakinra_iv.records.repository import (
     UserRepository,
     VerificationRepository,
 )
+from anakinra_iv.records.scans import ScanRepository
 from anakinra_iv.records.throttles import LoginThrottleRepository
 
 __all__ = ["SqlAlchemyUnitOfWork", "UnitOfWork"]
@@ -70,6 +71,7 @@ class UnitOfWork(abc.ABC):
     throttles: LoginThrottleRepository
     idempotency: IdempotencyRepository
     audit_search: AuditSearch
+    scans: ScanRepository
 
     def __enter__(self) -> Self:
         return self
@@ -137,6 +139,7 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
         self.throttles = LoginThrottleRepository(session)
         self.idempotency = IdempotencyRepository(session)
         self.audit_search = AuditSearch(session)
+        self.scans = ScanRepository(session)
         return super().__enter__()
 
     def __exit__(

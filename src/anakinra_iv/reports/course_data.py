@@ -8,6 +8,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from anakinra_iv.assessment import ScoreResult
+from anakinra_iv.reports.scan_report import ReportScanEvent, ReportScanWard
 from anakinra_iv.reports.time_to_drug import OrderTiming
 
 __all__ = [
@@ -179,6 +180,8 @@ class CourseReportData:
     withheld: int = 0
     time_to_drug: tuple[OrderTiming, ...] = ()
     grades: tuple[ReportGrade, ...] = ()
+    scan_wards: tuple[ReportScanWard, ...] = ()
+    scan_events: tuple[ReportScanEvent, ...] = ()
 
     @property
     def tz(self) -> ZoneInfo:

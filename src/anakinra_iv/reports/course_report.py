@@ -21,6 +21,7 @@ from anakinra_iv.reports.document import Block, Cell, Document, Figure, Paragrap
 from anakinra_iv.reports.plots import plot_course_timeline, plot_pk_band
 from anakinra_iv.reports.protocol_documents import OFF_LABEL
 from anakinra_iv.reports.render import render_html, write_pdf
+from anakinra_iv.reports.scan_report import create_scan_section
 from anakinra_iv.reports.time_to_drug_section import create_time_to_drug_section
 
 __all__ = [
@@ -368,6 +369,7 @@ def create_course_report(data: CourseReportData) -> Document:
         _recommendations_section(data),
         *((_grades_section(data),) if data.grades else ()),
         create_scores_section(data),
+        create_scan_section(data.scan_wards, data.scan_events, data.tz),
     )
     return Document(
         "course-report",

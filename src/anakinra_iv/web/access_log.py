@@ -36,6 +36,7 @@ _log = logging.getLogger(__name__)
 PATIENT_READS: tuple[re.Pattern[str], ...] = (
     re.compile(r"^/api/patients/(\d+)$"),
     re.compile(r"^/patients/(\d+)$"),
+    re.compile(r"^/patients/(\d+)/wristband$"),
     re.compile(r"^/fhir/r4/Patient/(\d+)$"),
 )
 """Paths that read a patient's record (the figures a page embeds are part of that read and are

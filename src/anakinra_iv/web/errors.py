@@ -51,6 +51,7 @@ from anakinra_iv.workflow.services import (
     RenalDecisionRequired,
     VerificationMismatch,
 )
+from anakinra_iv.workflow.services.scanning import ScanMismatch
 
 __all__ = [
     "ERROR_RESPONSES",
@@ -71,6 +72,7 @@ ERROR_TABLE: tuple[tuple[type[AnakinraError], int, str], ...] = (
     (UnknownItem, 404, "not_found"),
     (ConflictError, 409, "conflict"),
     (InvalidTransition, 409, "invalid_transition"),
+    (ScanMismatch, 422, "scan_mismatch"),
     (VerificationMismatch, 422, "verification_mismatch"),
     (RateNotVerified, 422, "rate_not_verified"),
     (LoadingDoseNotVerified, 422, "loading_dose_not_verified"),

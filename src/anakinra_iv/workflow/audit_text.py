@@ -135,7 +135,31 @@ def _administration(e: AuditEventView, z: ZoneInfo) -> str:
     new = _d(e.new_value)
     verbs = {"start": "started", "resume": "resumed", "pause": "paused", "stop": "stopped"}
     verb = verbs.get(event, f"recorded a {event} on")
-    return f"{verb} order {e.entity_id}: {_segment(new.get('segment'))}{_because(e.reason)}"
+    return (
+        f"{verb} order {e.entity_id}: {_segment(new.get('segment'))}{_because(e.reason)}"
+        f"{_scan_note(new.get('scan'))}"
+    )
+
+
+def _scan_note(scan: object) -> str:
+    if not isinstance(scan, dict):
+        return ""
+    if scan.get("outcome") == "scanned":
+        return (
+            f"; scanned wristband {scan.get('scanned_patient')} and bag {scan.get('scanned_bag')}"
+        )
+    if scan.get("outcome") == "override":
+        return f"; barcode scan overridden (reason: {scan.get('override_reason')})"
+    return "; not scanned"
+
+
+def _scan_refused(e: AuditEventView, z: ZoneInfo) -> str:
+    new = _d(e.new_value)
+    return (
+        f"was refused a {str(new.get('event', '')).replace('_', ' ')} of order {e.entity_id} "
+        f"by the barcode check (wristband scanned: {new.get('scanned_patient') or 'none'}; "
+        f"bag scanned: {new.get('scanned_bag') or 'none'}): {e.reason}"
+    )
 
 
 def _status(verb: str) -> Callable[[AuditEventView, ZoneInfo], str]:
@@ -191,6 +215,7 @@ def _disclosure(verb: str) -> Callable[[AuditEventView, ZoneInfo], str]:
 
 
 _SENTENCES: dict[str, Callable[[AuditEventView, ZoneInfo], str]] = {
+    "administration.scan_refused": _scan_refused,
     "order.create": _order_created,
     "order.change_dose": _dose_changed,
     "order.verify": _verified,

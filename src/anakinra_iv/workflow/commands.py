@@ -269,7 +269,9 @@ class RecordAdministration:
 
     ``pump_rate`` is the volume rate (mL/h) keyed into the pump, checked against the drug
     library; without it the programme is the one the system shows. A soft alert of that check
-    needs ``acknowledge_pump_alerts``.
+    needs ``acknowledge_pump_alerts``. A start or bag change carries what the scanner typed
+    from the wristband (``scanned_patient``) and the bag label (``scanned_bag``), or the reason
+    a code could not be scanned (``scan_override_reason``).
     """
 
     user_id: int
@@ -281,3 +283,6 @@ class RecordAdministration:
     reason: str | None = None
     pump_rate: Quantity | None = None
     acknowledge_pump_alerts: bool = False
+    scanned_patient: str | None = None
+    scanned_bag: str | None = None
+    scan_override_reason: str | None = None

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from anakinra_iv.compounding.codes import create_bag_code, create_wristband_code
 from anakinra_iv.records.unit_of_work import UnitOfWork
 from anakinra_iv.units import Q_
 from anakinra_iv.workflow.commands import (
@@ -35,7 +36,7 @@ from anakinra_iv.workflow.services import (
     verify_order,
 )
 
-__all__ = ["CART_PROTOCOL", "seed_cart_patient"]
+__all__ = ["CART_PROTOCOL", "MRN", "seed_cart_patient"]
 
 CART_PROTOCOL = "adult-cart-crs-icans"
 
@@ -85,6 +86,10 @@ ASSESSMENTS: tuple[tuple[float, str, dict[str, Any]], ...] = (
 """(hours before now, score, items) of the demonstration assessments."""
 
 
+MRN = "DEMO-008"
+"""The demonstration CAR-T patient's medical record number."""
+
+
 def seed_cart_patient(
     new_uow: Callable[[], UnitOfWork],
     calculator: DoseCalculator,
@@ -103,7 +108,7 @@ def seed_cart_patient(
     patient = create_patient(
         CreatePatient(
             ids["prescriber"],
-            "DEMO-008",
+            MRN,
             "Moreau, Luc",
             date(1961, 7, 19),
             "male",
@@ -154,7 +159,15 @@ def seed_cart_patient(
         checked,
     )
     record_administration(
-        RecordAdministration(ids["nurse"], order.id, "start", started, bag.id),
+        RecordAdministration(
+            ids["nurse"],
+            order.id,
+            "start",
+            started,
+            bag.id,
+            scanned_patient=create_wristband_code(MRN),
+            scanned_bag=create_bag_code(bag.id),
+        ),
         new_uow(),
         started,
         calculator,

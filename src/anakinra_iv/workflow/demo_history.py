@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
+from anakinra_iv.compounding.codes import create_bag_code, create_wristband_code
 from anakinra_iv.records.unit_of_work import UnitOfWork
 from anakinra_iv.units import Q_
 from anakinra_iv.workflow.commands import (
@@ -130,6 +131,15 @@ def _check(story: _Story, key: str) -> None:
 def _nurse(
     story: _Story, order_key: str, event: str, bag_key: str | None = None, **extra: Any
 ) -> None:
+    if bag_key is not None and event in ("start", "bag_change"):
+        # The nurse scans the wristband and the bag label, as the bedside check requires.
+        with story.new_uow() as uow:
+            mrn = uow.patients.get(story.state[order_key].patient_id).mrn
+        extra = {
+            "scanned_patient": create_wristband_code(mrn),
+            "scanned_bag": create_bag_code(story.state[bag_key].id),
+            **extra,
+        }
     record_administration(
         RecordAdministration(
             story.users["nurse"],

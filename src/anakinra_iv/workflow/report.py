@@ -42,6 +42,7 @@ from anakinra_iv.reports.time_to_drug import calculate_order_timings
 from anakinra_iv.workflow.course import read_course
 from anakinra_iv.workflow.lab_scores import calculate_scores_over_time
 from anakinra_iv.workflow.queries import PatientDetail
+from anakinra_iv.workflow.scan_compliance import read_report_scans
 from anakinra_iv.workflow.services import REVIEW_KIND
 from anakinra_iv.workflow.time_to_drug import read_order_records
 from anakinra_iv.workflow.views import RecommendationView
@@ -406,11 +407,13 @@ def get_report_data(
             if isinstance(uow, SqlAlchemyUnitOfWork)
             else []
         )
+        shown_ids = [o.id for o in detail.orders if not o.blinded]
+        scan_wards, scan_events = read_report_scans(uow, patient_id, shown_ids)
     data = create_report_data(course, detail.recommendations, now)
     data = add_record_details(data, detail)
     shown = {o.id for o in data.orders}
     timings = tuple(t for t in calculate_order_timings(records, now) if str(t.order_id) in shown)
-    data = replace(data, time_to_drug=timings)
+    data = replace(data, time_to_drug=timings, scan_wards=scan_wards, scan_events=scan_events)
     if zone is not None:
         data = replace(data, zone=zone.key)
     if rng is None:

@@ -17,6 +17,7 @@ from anakinra_iv.workflow.services import (
     record_administration,
 )
 from tests.workflow_support.fixtures import (
+    NO_SCAN,
     Ward,
     administer,
     compound_and_check,
@@ -99,7 +100,7 @@ def test_start_needs_a_checked_bag(ward: Ward) -> None:
         ward.clock(),
     )
     with pytest.raises(InvalidTransition, match="second check"):
-        administer(ward, order_id, "start", bag_id=bag.id)
+        administer(ward, order_id, "start", bag_id=bag.id, **NO_SCAN)
 
 
 def test_expired_bag_is_refused(ward: Ward) -> None:
@@ -110,7 +111,7 @@ def test_expired_bag_is_refused(ward: Ward) -> None:
     bag_id = compound_and_check(ward, order_id)
     ward.clock.advance(hours=24)
     with pytest.raises(InvalidTransition, match="beyond-use"):
-        administer(ward, order_id, "start", bag_id=bag_id)
+        administer(ward, order_id, "start", bag_id=bag_id, **NO_SCAN)
 
 
 def test_bag_that_cannot_finish_before_its_beyond_use_time_is_not_started(ward: Ward) -> None:

@@ -30,6 +30,7 @@ from tests.workflow_support.fixtures import (
     Ward,
     prescribe_step,
     read_bag,
+    scan_codes,
     verify,
 )
 
@@ -81,7 +82,9 @@ def _prepared_by(ward: Ward, user_id: int, order_id: int) -> int:
 
 def _hang(ward: Ward, user_id: int, order_id: int, bag_id: int, *, separate: bool = True):  # type: ignore[no-untyped-def]
     return record_administration(
-        RecordAdministration(user_id, order_id, "start", bag_id=bag_id),
+        RecordAdministration(
+            user_id, order_id, "start", bag_id=bag_id, **scan_codes(ward, order_id, bag_id)
+        ),
         ward.uow(),
         ward.clock(),
         ward.services.calculator,

@@ -126,6 +126,9 @@ FIELD_LABELS: dict[str, str] = {
     "vasopressor_agents": "Vasopressors running",
     "oxygen": "Oxygen support",
     "oxygen_flow_l_per_min": "Oxygen flow (L/min)",
+    "scanned_patient": "Scan wristband",
+    "scanned_bag": "Scan bag label",
+    "scan_override_reason": "Scan override reason",
 }
 """Internal field name -> the label the form shows for it."""
 

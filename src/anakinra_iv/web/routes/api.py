@@ -252,6 +252,7 @@ def create_administration(
         app.now(),
         app.calculator,
         separate_hanging=app.settings.separate_hanging,
+        require_scan=app.settings.require_scan,
     )
     return OrderPublic.from_view(view)
 

@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from anakinra_iv.errors import AnakinraError, InvalidInput, ProblemList, UnknownItem
 from anakinra_iv.web.deps import PageUser, PathId, ServicesDep
 from anakinra_iv.web.routes._page import OptionalText, render, run_action
+from anakinra_iv.web.routes.page_scan import create_bag_code_context
 from anakinra_iv.web.schemas._base import collect, read_quantity
 from anakinra_iv.workflow import queries, services
 from anakinra_iv.workflow.commands import CheckBag, PrepareBag, ResolveAlert, SyringeEntry
@@ -178,7 +179,10 @@ def bag_label(
             value=size,
         )
     label = get_bag_label_data(app.new_uow(), user.user_id, bag_id)
-    return render(request, "label.html", app, user, label=label, size=size, sizes=LABEL_SIZES)
+    code = create_bag_code_context(bag_id, app)
+    return render(
+        request, "label.html", app, user, label=label, size=size, sizes=LABEL_SIZES, **code
+    )
 
 
 @router.post("/alerts/{alert_id}/resolve")

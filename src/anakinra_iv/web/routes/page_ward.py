@@ -22,6 +22,7 @@ from anakinra_iv.web.schemas._base import read_quantity
 from anakinra_iv.workflow import services
 from anakinra_iv.workflow.board import list_board
 from anakinra_iv.workflow.commands import RecordAdministration, RecordLoadingDose
+from anakinra_iv.workflow.scan_compliance import get_hang_overrides
 from anakinra_iv.workflow.worklists import list_nursing
 
 __all__ = ["router"]
@@ -33,7 +34,8 @@ router = APIRouter(include_in_schema=False)
 def board(request: Request, app: ServicesDep, user: PageUser) -> HTMLResponse:
     """The board of active infusions."""
     rows = list_board(app.new_uow(), user.user_id, app.now())
-    return render(request, "board.html", app, user, rows=rows)
+    overrides = get_hang_overrides(app.new_uow(), user.user_id, [r.order.id for r in rows])
+    return render(request, "board.html", app, user, rows=rows, scan_overrides=overrides)
 
 
 @router.get("/nursing", response_class=HTMLResponse)
@@ -55,15 +57,22 @@ def administer(
     acknowledge_pump_alerts: OptionalText = None,
     reason: OptionalText = None,
     csrf_token: OptionalText = None,
+    scanned_patient: OptionalText = None,
+    scanned_bag: OptionalText = None,
+    scan_override_reason: OptionalText = None,
 ) -> RedirectResponse:
     """A nursing event; a pump hard stop is refused, a soft alert needs the acknowledgement.
-    A stop has its own form (reason and confirmation)."""
+    A stop has its own form (reason and confirmation). A start or bag change needs the
+    wristband and the bag label scanned (or an override reason)."""
     typed = {
         "event": event,
         "bag_id": bag_id,
         "rate_mg_per_h": rate_mg_per_h,
         "rate_ml_per_h": rate_ml_per_h,
         "reason": reason,
+        "scanned_patient": scanned_patient,
+        "scanned_bag": scanned_bag,
+        "scan_override_reason": scan_override_reason,
     }
 
     def run() -> None:
@@ -76,11 +85,16 @@ def administer(
             )
         body = AdministrationCreate(
             event=event,
-            bag_id=read_optional_int(bag_id, "bag_id"),
+            # The bag scanned is the bag in the nurse's hand: it is the one hung (the list
+            # chooses the bag only when its label cannot be scanned).
+            bag_id=None if (scanned_bag or "").strip() else read_optional_int(bag_id, "bag_id"),
             rate_mg_per_h=rate_mg_per_h or None,
             rate_ml_per_h=rate_ml_per_h or None,
             acknowledge_pump_alerts=bool(acknowledge_pump_alerts),
             reason=reason or None,
+            scanned_patient=scanned_patient or None,
+            scanned_bag=scanned_bag or None,
+            scan_override_reason=scan_override_reason or None,
         )
         services.record_administration(
             body.to_command(user.user_id, order_id),
@@ -88,6 +102,7 @@ def administer(
             app.now(),
             app.calculator,
             separate_hanging=app.settings.separate_hanging,
+            require_scan=app.settings.require_scan,
         )
 
     done = f"Recorded: {event.replace('_', ' ')}." if event else "Recorded."

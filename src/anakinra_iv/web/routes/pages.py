@@ -15,6 +15,7 @@ from anakinra_iv.web.routes import (
     page_orders,
     page_patients,
     page_pharmacy,
+    page_scan,
     page_toxicity,
     page_ward,
 )
@@ -33,3 +34,4 @@ for _area in (
     page_admin,
 ):
     router.include_router(_area.router)
+router.include_router(page_scan.router)

@@ -13,6 +13,7 @@ from anakinra_iv.web.schemas._base import (
     QuantityText,
     RecordId,
     Text16,
+    Text200,
     collect,
     read_aware,
     read_quantity,
@@ -26,7 +27,9 @@ class AdministrationCreate(In):
     """A nursing event: ``start``, ``rate_change``, ``pause``, ``resume``, ``bag_change`` or
     ``stop``; ``rate_ml_per_h`` is the pump rate keyed in, checked against the drug library
     (a soft alert needs ``acknowledge_pump_alerts``). ``pause`` and ``stop`` need a
-    ``reason``."""
+    ``reason``. ``start`` and ``bag_change`` need the codes scanned from the wristband
+    (``scanned_patient``) and the bag label (``scanned_bag``), each checked against the order,
+    or a ``scan_override_reason`` for a code that cannot be scanned."""
 
     event: Text16
     bag_id: RecordId | None = None
@@ -35,6 +38,9 @@ class AdministrationCreate(In):
     acknowledge_pump_alerts: bool = Field(default=False, strict=True)
     reason: LongText | None = None
     at: datetime | None = None
+    scanned_patient: Text200 | None = None
+    scanned_bag: Text200 | None = None
+    scan_override_reason: LongText | None = None
 
     def to_command(self, user_id: int, order_id: int) -> RecordAdministration:
         """The command."""
@@ -67,4 +73,7 @@ class AdministrationCreate(In):
             self.reason,
             pump_rate,
             self.acknowledge_pump_alerts,
+            self.scanned_patient,
+            self.scanned_bag,
+            self.scan_override_reason,
         )

@@ -28,6 +28,7 @@ from anakinra_iv.workflow.services._common import (
 )
 from anakinra_iv.workflow.services.orders import read_plan_request
 from anakinra_iv.workflow.services.pharmacy import BagStatus
+from anakinra_iv.workflow.services.scanning import SCANNED_EVENTS, check_scans, record_scan
 from anakinra_iv.workflow.views import OrderView
 
 __all__ = [
@@ -215,6 +216,7 @@ def record_administration(
     calculator: DoseCalculator,
     *,
     separate_hanging: bool = True,
+    require_scan: bool = True,
 ) -> OrderView:
     """Record start, rate change, pause, resume, bag change or stop of an infusion.
 
@@ -222,7 +224,8 @@ def record_administration(
     with rate 0. The dose rate must be the verified one; the pump rate (mL/h) is the one keyed
     in, or follows from the concentration of the bag actually hung. A running programme is
     checked against the protocol's drug-library entry: a hard stop is refused, a soft alert
-    needs ``acknowledge_pump_alerts``.
+    needs ``acknowledge_pump_alerts``. A start or bag change first passes the barcode check
+    (:func:`check_scans`; ``require_scan``: both codes, or an override reason).
     """
     if cmd.event not in ADMINISTRATION_EVENTS:
         raise InvalidInput(
@@ -238,6 +241,9 @@ def record_administration(
     reason = (cmd.reason or "").strip() or None
     if cmd.event in ("pause", "stop") and reason is None:
         raise InvalidInput(f"'reason' is required to {cmd.event} an infusion", field="reason")
+    scan = None
+    if cmd.event in SCANNED_EVENTS:
+        scan = check_scans(cmd, uow, at, now, require_scan=require_scan)
     with uow:
         actor = load_actor(uow, cmd.user_id, Action.ADMINISTER)
         order = uow.orders.get(cmd.order_id)
@@ -263,7 +269,7 @@ def record_administration(
         current_bag = None if last is None or last.bag_id is None else uow.bags.get(last.bag_id)
         bag = current_bag
         if cmd.event in ("start", "bag_change"):
-            bag = _usable_bag(uow, order, cmd.bag_id, at)
+            bag = _usable_bag(uow, order, cmd.bag_id if scan is None else scan.bag_id, at)
             if separate_hanging:
                 require_different_person(
                     actor.id,
@@ -302,6 +308,8 @@ def record_administration(
             flush=False,
         )
         segments.append(segment)
+        if scan is not None:
+            record_scan(uow, scan, order.id, cmd.event, segment.seq, actor.id, now)
         old_status = order.status
         order.status = next_status.value
         order.updated_at = now
@@ -319,6 +327,7 @@ def record_administration(
                     "status": order.status,
                     "segment": _segment_json(segment),
                     "pump_check": None if verdict is None else _verdict_json(verdict),
+                    **({} if scan is None else {"scan": scan.to_json()}),
                 },
                 reason or "",
             ),
