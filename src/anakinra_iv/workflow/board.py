@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from anakinra_iv.records.unit_of_work import UnitOfWork
-from anakinra_iv.workflow.blinding import present_order
-from anakinra_iv.workflow.lifecycle import OPEN_STATUSES, OrderStatus
+from anakinra_iv.workflow.blinding import read_blinding
+from anakinra_iv.workflow.lifecycle import OPEN_STATUSES, OrderStatus, is_open
 from anakinra_iv.workflow.queries import read_patient_view
 from anakinra_iv.workflow.review import (
     LabStatus,
@@ -52,7 +52,7 @@ def create_board_alerts(
     """The alerts of one row, most urgent first."""
     alerts: list[str] = []
     has_checked = any(b.status == BagStatus.CHECKED for b in view.bags)
-    if view.needs_verification:
+    if view.needs_verification and is_open(view.status):
         alerts.append("awaiting pharmacist verification")
     if hung is not None and beyond_use_in_h is not None:
         if beyond_use_in_h <= 0:
@@ -85,12 +85,13 @@ def list_board(uow: UnitOfWork, user_id: int, now: datetime) -> list[BoardRow]:
     rows: list[BoardRow] = []
     with uow:
         actor = load_actor(uow, user_id, Action.READ)
+        blinding = read_blinding(uow, actor)
         orders = list(uow.orders.list_by_status([s.value for s in OPEN_STATUSES]))
         orders += uow.orders.list_still_running([OrderStatus.DISCONTINUED.value])
         loading = read_loading_doses(uow, orders)
         for order in orders:
             view = build_order_view(uow, order, loading_doses=loading)
-            view = present_order(view, actor.id, actor.role_set)
+            view = blinding.present(view)
             patient = read_patient_view(uow, order.patient_id)
             hung = next((b for b in view.bags if b.status == BagStatus.HUNG), None)
             remaining = None

@@ -14,10 +14,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from anakinra_iv.errors import InvalidTransition
+from anakinra_iv.errors import InvalidTransition, PermissionDenied
 from anakinra_iv.protocol import get_protocol
 from anakinra_iv.records.unit_of_work import UnitOfWork
 from anakinra_iv.reports.display import show_value
+from anakinra_iv.workflow.blinding import Blinding, read_blinding
 from anakinra_iv.workflow.lifecycle import OrderStatus
 from anakinra_iv.workflow.ports import DoseCalculator
 from anakinra_iv.workflow.queries import read_patient_view
@@ -104,15 +105,28 @@ def _require_verified(order: OrderView) -> None:
         )
 
 
+def _require_not_blinded(blinding: Blinding, order_id: int, bag_id: int | None = None) -> None:
+    """Refuse a printout that would show figures the reader still has to find blind."""
+    if blinding.hides_order(order_id) or blinding.hides_bag(bag_id):
+        what = f"order {order_id}" if bag_id is None else f"bag {bag_id}"
+        raise PermissionDenied(
+            f"{what}: its worksheet and label are not shown to you while you owe a blind check "
+            "of this patient's order or bag; they are shown once your check is accepted",
+            field="user",
+            value=order_id,
+        )
+
+
 def get_worksheet(
     uow: UnitOfWork, user_id: int, order_id: int, calculator: DoseCalculator, now: datetime
 ) -> Worksheet:
     """The worksheet of a bag prepared ``now`` for a verified order."""
     with uow:
-        load_actor(uow, user_id, Action.READ)
+        actor = load_actor(uow, user_id, Action.READ)
         row = uow.orders.get(order_id)
         order = build_order_view(uow, row)
         _require_verified(order)
+        _require_not_blinded(read_blinding(uow, actor), order_id)
         patient = read_patient_view(uow, row.patient_id)
         inputs = dict(row.plan_inputs)
     result = calculator.calculate_bag(read_plan_request(inputs), prepared_at=now)
@@ -132,8 +146,9 @@ def get_worksheet(
 def get_bag_worksheet(uow: UnitOfWork, user_id: int, bag_id: int) -> Worksheet:
     """The worksheet a bag was made with, and the syringes recorded for it."""
     with uow:
-        load_actor(uow, user_id, Action.READ)
+        actor = load_actor(uow, user_id, Action.READ)
         stored = uow.bags.get(bag_id)
+        _require_not_blinded(read_blinding(uow, actor), stored.order_id, bag_id)
         row = uow.orders.get(stored.order_id)
         order = build_order_view(uow, row)
         patient = read_patient_view(uow, row.patient_id)
@@ -159,8 +174,9 @@ def get_bag_label_data(uow: UnitOfWork, user_id: int, bag_id: int) -> BagLabel:
     the recipe carries an earlier start-by time.
     """
     with uow:
-        load_actor(uow, user_id, Action.READ)
+        actor = load_actor(uow, user_id, Action.READ)
         stored = uow.bags.get(bag_id)
+        _require_not_blinded(read_blinding(uow, actor), stored.order_id, bag_id)
         row = uow.orders.get(stored.order_id)
         order = build_order_view(uow, row)
         patient = read_patient_view(uow, row.patient_id)

@@ -15,7 +15,7 @@ from anakinra_iv.errors import InvalidInput, InvalidTransition
 from anakinra_iv.records.audit import AuditEntry
 from anakinra_iv.records.unit_of_work import UnitOfWork
 from anakinra_iv.workflow.commands import CancelOrder, Discontinue, QueryOrder, RejectOrder
-from anakinra_iv.workflow.lifecycle import OrderEvent, OrderStatus, get_next_status
+from anakinra_iv.workflow.lifecycle import OrderEvent, get_next_status
 from anakinra_iv.workflow.roles import Action, require_different_person
 from anakinra_iv.workflow.services._common import build_order_view, load_actor, save_order
 from anakinra_iv.workflow.views import OrderView
@@ -69,9 +69,9 @@ def _change_status(
                 f"{doing} it as its pharmacist",
             )
         old = {"status": order.status, "needs_verification": order.needs_verification}
+        # A rejected, queried, cancelled or discontinued order keeps ``needs_verification``: its
+        # current dose was never verified, so its figures stay hidden from pharmacists.
         order.status = next_status.value
-        if next_status is not OrderStatus.QUERIED:
-            order.needs_verification = False
         order.status_reason = text
         order.status_by_id = actor.id
         order.status_at = now
