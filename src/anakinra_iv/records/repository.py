@@ -366,6 +366,15 @@ class RecommendationRepository(Repository[Recommendation]):
         rows = self._session.execute(query)
         return {int(order_id): at for order_id, at in rows if order_id is not None}
 
+    def list_for_order(self, order_id: int, kind: str) -> Sequence[Recommendation]:
+        """An order's recommendations of ``kind``, oldest first."""
+        query = (
+            select(Recommendation)
+            .where(Recommendation.order_id == order_id, Recommendation.kind == kind)
+            .order_by(Recommendation.id)
+        )
+        return self._session.execute(query).scalars().all()
+
     def list_for_patient(self, patient_id: int) -> Sequence[Recommendation]:
         """A patient's recommendations, newest first."""
         query = (
