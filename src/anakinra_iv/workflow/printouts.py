@@ -10,14 +10,16 @@ awaits verification: nothing computed from it is shown before the pharmacist's b
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from anakinra_iv.errors import InvalidTransition, PermissionDenied
 from anakinra_iv.protocol import get_protocol
 from anakinra_iv.records.unit_of_work import UnitOfWork
-from anakinra_iv.reports.display import show_value
+from anakinra_iv.reports.display import show_quantity, show_time, show_value
 from anakinra_iv.workflow.blinding import Blinding, read_blinding
 from anakinra_iv.workflow.lifecycle import OrderStatus
 from anakinra_iv.workflow.ports import DoseCalculator
@@ -45,6 +47,12 @@ class Worksheet:
     line: str
     product: str
     bag: BagView | None = None
+    steps: tuple[str, ...] = field(default=())
+
+    @property
+    def start_by(self) -> datetime:
+        """The latest time the bag may be hung (the recipe's start-by time, else beyond use)."""
+        return _start_by(self.recipe, self.beyond_use)
 
     @property
     def syringe_rows(self) -> tuple[dict[str, Any], ...]:
@@ -77,6 +85,45 @@ class BagLabel:
     def checked(self) -> bool:
         """True once the bag passed its second check."""
         return self.bag.checked_by is not None
+
+
+_START_BY = re.compile(r"start by (\d{4}-\d{2}-\d{2} \d{2}:\d{2})(?: UTC)?")
+_RATE = re.compile(r"\((\d+(?:\.\d+)?) mg/h\)")
+_CONCENTRATION = re.compile(r"(\d+(?:\.\d+)?) mg/mL$")
+
+
+def show_steps(steps: Any, zone: ZoneInfo) -> tuple[str, ...]:
+    """The recipe's steps as the worksheet prints them: every time in the site's zone with its
+    date, every dose rate and concentration at the display precision the rest of the sheet and
+    the label use (a step never says 66.67 mg/h where the table and the label say 66.7 mg/h).
+
+    >>> for step in show_steps(
+    ...     ["Run at 8.3 mL/h (66.67 mg/h) over 12 h; start by 2026-01-05 20:00 UTC",
+    ...      "Add the drug: final volume 100 mL, 5.556 mg/mL"], ZoneInfo("Europe/Paris")):
+    ...     print(step)
+    Run at 8.3 mL/h (66.7 mg/h) over 12 h; start by 5 Jan 2026 21:00 CET
+    Add the drug: final volume 100 mL, 5.56 mg/mL
+    """
+    shown: list[str] = []
+    for step in steps if isinstance(steps, list | tuple) else ():
+        text = _START_BY.sub(
+            lambda m: (
+                "start by "
+                + show_time(datetime.fromisoformat(m.group(1)).replace(tzinfo=UTC), zone)
+            ),
+            str(step),
+        )
+        text = _RATE.sub(lambda m: f"({show_quantity(float(m.group(1)), 'mg/h')})", text)
+        text = _CONCENTRATION.sub(lambda m: show_quantity(float(m.group(1)), "mg/mL"), text)
+        shown.append(text)
+    return tuple(shown)
+
+
+def _start_by(recipe: dict[str, Any], beyond_use: datetime) -> datetime:
+    recorded = recipe.get("start_by")
+    if isinstance(recorded, str):
+        return min(beyond_use, datetime.fromisoformat(recorded))
+    return beyond_use
 
 
 def _texts(order: OrderView) -> tuple[str, str]:
@@ -118,7 +165,12 @@ def _require_not_blinded(blinding: Blinding, order_id: int, bag_id: int | None =
 
 
 def get_worksheet(
-    uow: UnitOfWork, user_id: int, order_id: int, calculator: DoseCalculator, now: datetime
+    uow: UnitOfWork,
+    user_id: int,
+    order_id: int,
+    calculator: DoseCalculator,
+    now: datetime,
+    zone: ZoneInfo = ZoneInfo("UTC"),
 ) -> Worksheet:
     """The worksheet of a bag prepared ``now`` for a verified order."""
     with uow:
@@ -140,10 +192,13 @@ def get_worksheet(
         storage,
         line,
         _product(order),
+        steps=show_steps(result.recipe.get("steps"), zone),
     )
 
 
-def get_bag_worksheet(uow: UnitOfWork, user_id: int, bag_id: int) -> Worksheet:
+def get_bag_worksheet(
+    uow: UnitOfWork, user_id: int, bag_id: int, zone: ZoneInfo = ZoneInfo("UTC")
+) -> Worksheet:
     """The worksheet a bag was made with, and the syringes recorded for it."""
     with uow:
         actor = load_actor(uow, user_id, Action.READ)
@@ -164,6 +219,7 @@ def get_bag_worksheet(uow: UnitOfWork, user_id: int, bag_id: int) -> Worksheet:
         line,
         _product(order),
         bag,
+        steps=show_steps(bag.recipe.get("steps"), zone),
     )
 
 
@@ -183,10 +239,7 @@ def get_bag_label_data(uow: UnitOfWork, user_id: int, bag_id: int) -> BagLabel:
     bag = next(b for b in order.bags if b.id == bag_id)
     storage, line = _texts(order)
     handling = get_protocol(order.protocol_id, order.protocol_version).handling
-    start_by = bag.beyond_use
-    recorded = bag.recipe.get("start_by")
-    if isinstance(recorded, str):
-        start_by = min(start_by, datetime.fromisoformat(recorded))
+    start_by = _start_by(bag.recipe, bag.beyond_use)
     return BagLabel(
         patient,
         order,
