@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from anakinra_iv.records.unit_of_work import UnitOfWork
 from anakinra_iv.reports.display import show_quantity, show_time
-from anakinra_iv.workflow.blinding import read_blinding
+from anakinra_iv.workflow.blinding import HIDDEN_REASON, read_blinding
 from anakinra_iv.workflow.roles import Action
 from anakinra_iv.workflow.services._common import load_actor
 from anakinra_iv.workflow.views import AuditEventView
@@ -221,6 +221,9 @@ _SENTENCES: dict[str, Callable[[AuditEventView, ZoneInfo], str]] = {
 
 def describe_event(event: AuditEventView, zone: ZoneInfo) -> str:
     """One sentence saying what happened, who did it first (``dr_house ordered ...``)."""
+    if event.reason == HIDDEN_REASON:
+        what = event.action.replace(".", " ").replace("_", " ")
+        return f"{event.actor}: {what} ({event.entity_type} {event.entity_id}) {HIDDEN_REASON}"
     describe = _SENTENCES.get(event.action)
     if describe is None and event.action.startswith("administration."):
         describe = _administration

@@ -119,14 +119,15 @@ class Blinding:
 
     def present_event(self, event: AuditEventView) -> AuditEventView:
         """An audit event as this person may read it: an event about a hidden order or bag keeps
-        who did what and when, and loses every value and the reason written with it."""
+        who did what and when, and loses every value and the reason written with it (the
+        reason says the event is shown without them)."""
         if not self._hides_event(event):
             return event
         return replace(
             event,
             old_value=_safe_part(event.old_value),
             new_value=_safe_part(event.new_value),
-            reason=HIDDEN_REASON if event.reason else "",
+            reason=HIDDEN_REASON,
         )
 
     def _hides_event(self, event: AuditEventView) -> bool:
