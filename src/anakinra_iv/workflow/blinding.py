@@ -179,7 +179,9 @@ def read_blinding(uow: UnitOfWork, actor: User) -> Blinding:
     patients = {o.patient_id for o in unverified if is_open(o.status)}
     owed_bags = [b for b in uow.bags.list_by_status([_PREPARED]) if b.prepared_by_id != actor.id]
     for bag in owed_bags:
-        patients.add(uow.orders.get(bag.order_id).patient_id)
+        order = uow.orders.get(bag.order_id)
+        if is_open(order.status):  # a bag left over from a closed order is owed to nobody
+            patients.add(order.patient_id)
     orders = {o.id for o in unverified} | set(uow.orders.list_ids_for_patients(patients))
     bags = {b.id for b in owed_bags} | set(uow.bags.list_ids_for_orders(orders))
     return Blinding(actor.id, roles, frozenset(orders), frozenset(bags), frozenset(patients))
