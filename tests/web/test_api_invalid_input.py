@@ -225,7 +225,8 @@ def test_create_order_refuses_bad_bodies(api: Api, engine: Engine) -> None:
 def test_change_dose_refuses_bad_bodies(api: Api, engine: Engine) -> None:
     """The same bad doses on a dose change, and a version beyond the database."""
     url = f"/api/orders/{prescribe_step(api.ward)}/dose"
-    base = {"daily_dose": "1200 mg", "reason": "ferritin still rising"}
+    # 1600 mg/day: a dose other than the order's (step 3 is 1,200 mg/day; the same dose is refused)
+    base = {"daily_dose": "1600 mg", "reason": "ferritin still rising"}
     cases: list[tuple[object, str]] = [
         *[(_with(base, **change), field) for change, field in ORDER_CASES],
         (_with(base, version=HUGE_ID), "version"),

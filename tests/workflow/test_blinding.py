@@ -79,7 +79,7 @@ def _order(status: str, computed: dict[str, float], step: int | None) -> OrderVi
         {k: _NUMBER for k in ("daily", "rate", "loading", "conc", "pump")}
     ),
     step=st.integers(min_value=1, max_value=6),
-    status=st.sampled_from(["pending_verification", "active", "paused"]),
+    status=st.sampled_from([s.value for s in OrderStatus]),
 )
 def test_no_computed_number_survives_blinding(
     computed: dict[str, float], step: int, status: str
@@ -97,8 +97,12 @@ def test_no_computed_number_survives_blinding(
     assert present_order(order, user_id=4, roles={"nurse"}) == order
 
 
-def test_closed_orders_and_other_roles_are_not_blinded() -> None:
-    """Nothing to verify any more (a closed order) or not a pharmacist: nothing is hidden."""
-    assert not is_blinded_for({"pharmacist"}, OrderStatus.CANCELLED, needs_verification=True)
+def test_an_unverified_dose_stays_blinded_when_the_order_closes() -> None:
+    """A rejected or cancelled order whose dose no pharmacist verified keeps its figures from
+    pharmacists (reading it would do the blind check of its re-order); a verified dose, or a
+    reader without the pharmacist role, hides nothing."""
+    for status in (OrderStatus.CANCELLED, OrderStatus.REJECTED, OrderStatus.QUERIED):
+        assert is_blinded_for({"pharmacist"}, status, needs_verification=True)
+    assert not is_blinded_for({"pharmacist"}, OrderStatus.CANCELLED, needs_verification=False)
     assert not is_blinded_for({"prescriber", "nurse"}, OrderStatus.ACTIVE, needs_verification=True)
     assert is_blinded_for({"prescriber", "pharmacist"}, "queried", needs_verification=True)

@@ -310,6 +310,19 @@ class OrderRepository(Repository[Order]):
         query = select(Order).where(Order.patient_id == patient_id).order_by(Order.id.desc())
         return self._session.execute(query).scalars().all()
 
+    def list_unverified(self) -> Sequence[Order]:
+        """Orders, open or closed, whose current dose no pharmacist has verified."""
+        query = select(Order).where(Order.needs_verification.is_(True)).order_by(Order.id)
+        return self._session.execute(query).scalars().all()
+
+    def list_ids_for_patients(self, patient_ids: Iterable[int]) -> list[int]:
+        """The ids of these patients' orders (one query)."""
+        wanted = list(set(patient_ids))
+        if not wanted:
+            return []
+        query = select(Order.id).where(Order.patient_id.in_(wanted))
+        return [int(i) for i in self._session.execute(query).scalars()]
+
     def find_open_for_patient(self, patient_id: int) -> Order | None:
         """The patient's open order (``open_patient_id`` set), or None."""
         query = select(Order).where(Order.open_patient_id == patient_id)
@@ -421,6 +434,15 @@ class RecommendationRepository(Repository[Recommendation]):
         # max() of a UTCDateTime column keeps its type: the times come back aware, in UTC
         rows = self._session.execute(query)
         return {int(order_id): at for order_id, at in rows if order_id is not None}
+
+    def list_for_order(self, order_id: int, kind: str) -> Sequence[Recommendation]:
+        """An order's recommendations of ``kind``, oldest first."""
+        query = (
+            select(Recommendation)
+            .where(Recommendation.order_id == order_id, Recommendation.kind == kind)
+            .order_by(Recommendation.id)
+        )
+        return self._session.execute(query).scalars().all()
 
     def list_for_patient(self, patient_id: int) -> Sequence[Recommendation]:
         """A patient's recommendations, newest first."""

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from anakinra_iv.records.unit_of_work import UnitOfWork
 from anakinra_iv.reports.display import show_quantity, show_time
+from anakinra_iv.workflow.blinding import HIDDEN_REASON, read_blinding
 from anakinra_iv.workflow.roles import Action
 from anakinra_iv.workflow.services._common import load_actor
 from anakinra_iv.workflow.views import AuditEventView
@@ -257,6 +258,9 @@ _SENTENCES: dict[str, Callable[[AuditEventView, ZoneInfo], str]] = {
 
 def describe_event(event: AuditEventView, zone: ZoneInfo) -> str:
     """One sentence saying what happened, who did it first (``dr_house ordered ...``)."""
+    if event.reason == HIDDEN_REASON:
+        what = event.action.replace(".", " ").replace("_", " ")
+        return f"{event.actor}: {what} ({event.entity_type} {event.entity_id}) {HIDDEN_REASON}"
     describe = _SENTENCES.get(event.action)
     if describe is None and event.action.startswith("administration."):
         describe = _administration
@@ -269,7 +273,8 @@ def describe_event(event: AuditEventView, zone: ZoneInfo) -> str:
 def search_audit(uow: UnitOfWork, user_id: int, search: AuditFilter) -> AuditPage:
     """Events newest first matching ``search`` (admin only)."""
     with uow:
-        load_actor(uow, user_id, Action.READ_AUDIT)
+        actor = load_actor(uow, user_id, Action.READ_AUDIT)
+        blinding = read_blinding(uow, actor)
         entities: list[tuple[str, list[str]]] | None = None
         if search.order_id is not None:
             orders = [search.order_id]
@@ -295,6 +300,8 @@ def search_audit(uow: UnitOfWork, user_id: int, search: AuditFilter) -> AuditPag
             before_seq=search.before_seq,
             limit=search.limit + 1,
         )
-        views = tuple(AuditEventView.from_row(r) for r in rows[: search.limit])
+        views = tuple(
+            blinding.present_event(AuditEventView.from_row(r)) for r in rows[: search.limit]
+        )
     older = views[-1].seq if len(rows) > search.limit and views else None
     return AuditPage(views, older)

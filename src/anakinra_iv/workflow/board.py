@@ -12,8 +12,8 @@ from datetime import datetime
 from typing import TypeVar
 
 from anakinra_iv.records.unit_of_work import UnitOfWork
-from anakinra_iv.workflow.blinding import present_order
-from anakinra_iv.workflow.lifecycle import OPEN_STATUSES, OrderStatus
+from anakinra_iv.workflow.blinding import read_blinding
+from anakinra_iv.workflow.lifecycle import OPEN_STATUSES, OrderStatus, is_open
 from anakinra_iv.workflow.review import (
     LabStatus,
     calculate_review_due,
@@ -61,7 +61,7 @@ def create_board_alerts(
     """The alerts of one row, most urgent first."""
     alerts: list[str] = []
     has_checked = any(b.status == BagStatus.CHECKED for b in view.bags)
-    if view.needs_verification:
+    if view.needs_verification and is_open(view.status):
         alerts.append("awaiting pharmacist verification")
     if hung is not None and beyond_use_in_h is not None:
         if beyond_use_in_h <= 0:
@@ -100,6 +100,7 @@ def list_board(uow: UnitOfWork, user_id: int, now: datetime) -> list[BoardRow]:
     rows: list[BoardRow] = []
     with uow:
         actor = load_actor(uow, user_id, Action.READ)
+        blinding = read_blinding(uow, actor)
         orders = list(uow.orders.list_by_status([s.value for s in OPEN_STATUSES]))
         orders += uow.orders.list_still_running([OrderStatus.DISCONTINUED.value])
         order_ids = [o.id for o in orders]
@@ -131,7 +132,7 @@ def list_board(uow: UnitOfWork, user_id: int, now: datetime) -> list[BoardRow]:
                 loading_doses=loading,
                 names=names,
             )
-            view = present_order(view, actor.id, actor.role_set)
+            view = blinding.present(view)
             patient = patient_views.get(order.patient_id)
             if patient is None:
                 patient = PatientView.from_row(

@@ -30,6 +30,7 @@ from anakinra_iv.interop.fhir_import import ImportBatch
 from anakinra_iv.protocol import get_protocol
 from anakinra_iv.records.unit_of_work import UnitOfWork
 from anakinra_iv.units import Q_
+from anakinra_iv.workflow.blinding import read_blinding
 from anakinra_iv.workflow.commands import (
     CreatePatient,
     RecordObservation,
@@ -218,11 +219,15 @@ def read_course(uow: UnitOfWork, user_id: int, patient_id: int) -> tuple[Course,
     blinded in the record (see :func:`~anakinra_iv.workflow.queries.withhold_blinded`)."""
     actor = load_actor(uow, user_id, Action.READ)
     raw = read_patient_detail(uow, patient_id)
-    withheld = withhold_blinded(raw, actor.role_set)
+    blinding = read_blinding(uow, actor)
+    withheld = withhold_blinded(raw, blinding)
     events = None
     if is_allowed(actor.role_set, Action.READ_AUDIT):
-        events = [AuditEventView.from_row(r) for r in uow.audit.list_events(limit=_AUDIT_LIMIT)]
-    shown = replace(present_detail(raw, actor.id, actor.role_set), withheld=withheld.withheld)
+        events = [
+            blinding.present_event(AuditEventView.from_row(r))
+            for r in uow.audit.list_events(limit=_AUDIT_LIMIT)
+        ]
+    shown = replace(present_detail(raw, blinding), withheld=withheld.withheld)
     graded = read_graded_assessments(uow, patient_id)
     return create_course(withheld, events, graded), shown
 

@@ -10,14 +10,17 @@ awaits verification: nothing computed from it is shown before the pharmacist's b
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from anakinra_iv.errors import InvalidTransition
+from anakinra_iv.errors import InvalidTransition, PermissionDenied
 from anakinra_iv.protocol import get_protocol
 from anakinra_iv.records.unit_of_work import UnitOfWork
-from anakinra_iv.reports.display import show_value
+from anakinra_iv.reports.display import show_quantity, show_time, show_value
+from anakinra_iv.workflow.blinding import Blinding, read_blinding
 from anakinra_iv.workflow.lifecycle import OrderStatus
 from anakinra_iv.workflow.ports import DoseCalculator
 from anakinra_iv.workflow.queries import read_patient_view
@@ -44,6 +47,12 @@ class Worksheet:
     line: str
     product: str
     bag: BagView | None = None
+    steps: tuple[str, ...] = field(default=())
+
+    @property
+    def start_by(self) -> datetime:
+        """The latest time the bag may be hung (the recipe's start-by time, else beyond use)."""
+        return _start_by(self.recipe, self.beyond_use)
 
     @property
     def syringe_rows(self) -> tuple[dict[str, Any], ...]:
@@ -78,6 +87,45 @@ class BagLabel:
         return self.bag.checked_by is not None
 
 
+_START_BY = re.compile(r"start by (\d{4}-\d{2}-\d{2} \d{2}:\d{2})(?: UTC)?")
+_RATE = re.compile(r"\((\d+(?:\.\d+)?) mg/h\)")
+_CONCENTRATION = re.compile(r"(\d+(?:\.\d+)?) mg/mL$")
+
+
+def show_steps(steps: Any, zone: ZoneInfo) -> tuple[str, ...]:
+    """The recipe's steps as the worksheet prints them: every time in the site's zone with its
+    date, every dose rate and concentration at the display precision the rest of the sheet and
+    the label use (a step never says 66.67 mg/h where the table and the label say 66.7 mg/h).
+
+    >>> for step in show_steps(
+    ...     ["Run at 8.3 mL/h (66.67 mg/h) over 12 h; start by 2026-01-05 20:00 UTC",
+    ...      "Add the drug: final volume 100 mL, 5.556 mg/mL"], ZoneInfo("Europe/Paris")):
+    ...     print(step)
+    Run at 8.3 mL/h (66.7 mg/h) over 12 h; start by 5 Jan 2026 21:00 CET
+    Add the drug: final volume 100 mL, 5.56 mg/mL
+    """
+    shown: list[str] = []
+    for step in steps if isinstance(steps, list | tuple) else ():
+        text = _START_BY.sub(
+            lambda m: (
+                "start by "
+                + show_time(datetime.fromisoformat(m.group(1)).replace(tzinfo=UTC), zone)
+            ),
+            str(step),
+        )
+        text = _RATE.sub(lambda m: f"({show_quantity(float(m.group(1)), 'mg/h')})", text)
+        text = _CONCENTRATION.sub(lambda m: show_quantity(float(m.group(1)), "mg/mL"), text)
+        shown.append(text)
+    return tuple(shown)
+
+
+def _start_by(recipe: dict[str, Any], beyond_use: datetime) -> datetime:
+    recorded = recipe.get("start_by")
+    if isinstance(recorded, str):
+        return min(beyond_use, datetime.fromisoformat(recorded))
+    return beyond_use
+
+
 def _texts(order: OrderView) -> tuple[str, str]:
     protocol = get_protocol(order.protocol_id, order.protocol_version)
     return protocol.storage.text, protocol.line.text
@@ -104,15 +152,33 @@ def _require_verified(order: OrderView) -> None:
         )
 
 
+def _require_not_blinded(blinding: Blinding, order_id: int, bag_id: int | None = None) -> None:
+    """Refuse a printout that would show figures the reader still has to find blind."""
+    if blinding.hides_order(order_id) or blinding.hides_bag(bag_id):
+        what = f"order {order_id}" if bag_id is None else f"bag {bag_id}"
+        raise PermissionDenied(
+            f"{what}: its worksheet and label are not shown to you while you owe a blind check "
+            "of this patient's order or bag; they are shown once your check is accepted",
+            field="user",
+            value=order_id,
+        )
+
+
 def get_worksheet(
-    uow: UnitOfWork, user_id: int, order_id: int, calculator: DoseCalculator, now: datetime
+    uow: UnitOfWork,
+    user_id: int,
+    order_id: int,
+    calculator: DoseCalculator,
+    now: datetime,
+    zone: ZoneInfo = ZoneInfo("UTC"),
 ) -> Worksheet:
     """The worksheet of a bag prepared ``now`` for a verified order."""
     with uow:
-        load_actor(uow, user_id, Action.READ)
+        actor = load_actor(uow, user_id, Action.READ)
         row = uow.orders.get(order_id)
         order = build_order_view(uow, row)
         _require_verified(order)
+        _require_not_blinded(read_blinding(uow, actor), order_id)
         patient = read_patient_view(uow, row.patient_id)
         inputs = dict(row.plan_inputs)
     result = calculator.calculate_bag(read_plan_request(inputs), prepared_at=now)
@@ -126,14 +192,18 @@ def get_worksheet(
         storage,
         line,
         _product(order),
+        steps=show_steps(result.recipe.get("steps"), zone),
     )
 
 
-def get_bag_worksheet(uow: UnitOfWork, user_id: int, bag_id: int) -> Worksheet:
+def get_bag_worksheet(
+    uow: UnitOfWork, user_id: int, bag_id: int, zone: ZoneInfo = ZoneInfo("UTC")
+) -> Worksheet:
     """The worksheet a bag was made with, and the syringes recorded for it."""
     with uow:
-        load_actor(uow, user_id, Action.READ)
+        actor = load_actor(uow, user_id, Action.READ)
         stored = uow.bags.get(bag_id)
+        _require_not_blinded(read_blinding(uow, actor), stored.order_id, bag_id)
         row = uow.orders.get(stored.order_id)
         order = build_order_view(uow, row)
         patient = read_patient_view(uow, row.patient_id)
@@ -149,6 +219,7 @@ def get_bag_worksheet(uow: UnitOfWork, user_id: int, bag_id: int) -> Worksheet:
         line,
         _product(order),
         bag,
+        steps=show_steps(bag.recipe.get("steps"), zone),
     )
 
 
@@ -159,18 +230,16 @@ def get_bag_label_data(uow: UnitOfWork, user_id: int, bag_id: int) -> BagLabel:
     the recipe carries an earlier start-by time.
     """
     with uow:
-        load_actor(uow, user_id, Action.READ)
+        actor = load_actor(uow, user_id, Action.READ)
         stored = uow.bags.get(bag_id)
+        _require_not_blinded(read_blinding(uow, actor), stored.order_id, bag_id)
         row = uow.orders.get(stored.order_id)
         order = build_order_view(uow, row)
         patient = read_patient_view(uow, row.patient_id)
     bag = next(b for b in order.bags if b.id == bag_id)
     storage, line = _texts(order)
     handling = get_protocol(order.protocol_id, order.protocol_version).handling
-    start_by = bag.beyond_use
-    recorded = bag.recipe.get("start_by")
-    if isinstance(recorded, str):
-        start_by = min(start_by, datetime.fromisoformat(recorded))
+    start_by = _start_by(bag.recipe, bag.beyond_use)
     return BagLabel(
         patient,
         order,

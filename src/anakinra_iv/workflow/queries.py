@@ -7,11 +7,11 @@ from datetime import datetime
 
 from sqlalchemy import text
 
-from anakinra_iv.errors import UnknownItem
+from anakinra_iv.errors import PermissionDenied, UnknownItem
 from anakinra_iv.records.audit import AuditChainReport
 from anakinra_iv.records.unit_of_work import SqlAlchemyUnitOfWork, UnitOfWork
 from anakinra_iv.units import Quantity
-from anakinra_iv.workflow.blinding import is_blinded_for, present_order
+from anakinra_iv.workflow.blinding import Blinding, read_blinding
 from anakinra_iv.workflow.lifecycle import OrderStatus
 from anakinra_iv.workflow.ports import DoseCalculator, LabelBag, PlanResult
 from anakinra_iv.workflow.roles import Action
@@ -97,22 +97,20 @@ def _visible_recommendations(
     )
 
 
-def present_detail(detail: PatientDetail, user_id: int, roles: frozenset[str]) -> PatientDetail:
-    """The record as a user may see it on a page: orders awaiting their blind verification
-    blinded, and no recommendation that would give their numbers away."""
-    orders = tuple(present_order(o, user_id, roles) for o in detail.orders)
+def present_detail(detail: PatientDetail, blinding: Blinding) -> PatientDetail:
+    """The record as a person may see it on a page: orders whose figures are hidden from them
+    blinded, bags awaiting their check without contents, and no recommendation that would give
+    the hidden figures away."""
+    orders = tuple(blinding.present(o) for o in detail.orders)
     hidden = {o.id for o in orders if o.blinded}
     return replace(detail, orders=orders, recommendations=_visible_recommendations(detail, hidden))
 
 
-def withhold_blinded(detail: PatientDetail, roles: frozenset[str]) -> PatientDetail:
-    """The record for a report or an export: orders awaiting the reader's blind verification
-    are left out (and counted in ``withheld``), with the recommendations that would show them."""
-    hidden = {
-        o.id
-        for o in detail.orders
-        if is_blinded_for(roles, o.status, needs_verification=o.needs_verification)
-    }
+def withhold_blinded(detail: PatientDetail, blinding: Blinding) -> PatientDetail:
+    """The record for a report or an export: orders whose figures are hidden from the reader
+    (or with a bag whose contents are) are left out (and counted in ``withheld``), with the
+    recommendations that would show them."""
+    hidden = {o.id for o in detail.orders if blinding.present(o) != o}
     if not hidden:
         return detail
     return replace(
@@ -146,7 +144,7 @@ def get_order(uow: UnitOfWork, user_id: int, order_id: int) -> OrderView:
     with uow:
         actor = load_actor(uow, user_id, Action.READ)
         view = build_order_view(uow, uow.orders.get(order_id))
-        return present_order(view, actor.id, actor.role_set)
+        return read_blinding(uow, actor).present(view)
 
 
 def read_patient_detail(uow: UnitOfWork, patient_id: int) -> PatientDetail:
@@ -166,7 +164,7 @@ def get_patient(uow: UnitOfWork, user_id: int, patient_id: int) -> PatientDetail
     with uow:
         actor = load_actor(uow, user_id, Action.READ)
         detail = read_patient_detail(uow, patient_id)
-        return present_detail(detail, actor.id, actor.role_set)
+        return present_detail(detail, read_blinding(uow, actor))
 
 
 def find_patient_id(uow: UnitOfWork, user_id: int, record: str, record_id: int) -> int:
@@ -207,7 +205,8 @@ def list_patients(uow: UnitOfWork, user_id: int) -> list[PatientView]:
 def list_pharmacy_queue(uow: UnitOfWork, user_id: int) -> PharmacyQueue:
     """Orders to verify, verified orders to compound for, bags to check."""
     with uow:
-        load_actor(uow, user_id, Action.READ)
+        actor = load_actor(uow, user_id, Action.READ)
+        blinding = read_blinding(uow, actor)
         waiting = uow.orders.list_needing_verification(
             [
                 OrderStatus.PENDING_VERIFICATION.value,
@@ -219,10 +218,12 @@ def list_pharmacy_queue(uow: UnitOfWork, user_id: int) -> PharmacyQueue:
         ready = uow.orders.list_by_status(
             [OrderStatus.VERIFIED.value, OrderStatus.ACTIVE.value, OrderStatus.PAUSED.value]
         )
-        to_compound = tuple(build_order_view(uow, o) for o in ready if not o.needs_verification)
+        to_compound = tuple(
+            blinding.present(build_order_view(uow, o)) for o in ready if not o.needs_verification
+        )
         bags = uow.bags.list_by_status([BagStatus.PREPARED])
         names = lookup_names(uow, [b.prepared_by_id for b in bags])
-        to_check = tuple(BagView.from_row(b, names) for b in bags)
+        to_check = tuple(blinding.present_bag(BagView.from_row(b, names)) for b in bags)
         return PharmacyQueue(to_verify, to_compound, to_check)
 
 
@@ -237,11 +238,12 @@ def list_audit_events(
 ) -> list[AuditEventView]:
     """Audit events, newest first (admin only)."""
     with uow:
-        load_actor(uow, user_id, Action.READ_AUDIT)
+        actor = load_actor(uow, user_id, Action.READ_AUDIT)
         rows = uow.audit.list_events(
             limit=limit, before_seq=before_seq, entity_type=entity_type, entity_id=entity_id
         )
-        return [AuditEventView.from_row(r) for r in rows]
+        blinding = read_blinding(uow, actor)
+        return [blinding.present_event(AuditEventView.from_row(r)) for r in rows]
 
 
 def verify_audit_chain(uow: UnitOfWork) -> AuditChainReport:
@@ -261,8 +263,16 @@ def get_bag_label(
 ) -> tuple[BagView, tuple[str, ...]]:
     """A bag and the lines of its label, recomputed by the clinical core."""
     with uow:
-        load_actor(uow, user_id, Action.READ)
+        actor = load_actor(uow, user_id, Action.READ)
         bag = uow.bags.get(bag_id)
+        blinding = read_blinding(uow, actor)
+        if blinding.hides_bag(bag.id) or blinding.hides_order(bag.order_id):
+            raise PermissionDenied(
+                f"bag {bag.id}: its label is not shown to you while you owe a blind check of "
+                "this patient's order or bag",
+                field="user",
+                value=bag.id,
+            )
         order = uow.orders.get(bag.order_id)
         patient = uow.patients.get(order.patient_id)
         names = lookup_names(uow, [bag.prepared_by_id, bag.checked_by_id])
@@ -297,8 +307,16 @@ def calculate_preview(
     """The plan an order would get, calculated live and not stored (for a prescriber only: a
     pharmacist does the calculation of a blind verification themselves)."""
     with uow:
-        load_actor(uow, user_id, Action.PRESCRIBE)
+        actor = load_actor(uow, user_id, Action.PRESCRIBE)
         patient = uow.patients.get(patient_id)
+        if patient.id in read_blinding(uow, actor).patients:
+            raise PermissionDenied(
+                f"patient {patient.id}: you may not preview a plan while you owe a blind check "
+                "of this patient's order or bag (blinding follows the person, whatever role "
+                "the page is used in)",
+                field="patient_id",
+                value=patient.id,
+            )
         request = build_plan_request(
             uow,
             patient,

@@ -394,8 +394,21 @@ class OrderView:
         current = self.current_segment
         return current is not None and current.rate_mg_per_h > 0
 
-    def to_blinded(self) -> OrderView:
-        """This order without anything computed from it (for blind verification)."""
+    def to_blinded(self, *, verified_too: bool = False) -> OrderView:
+        """This order without anything computed from it (for blind verification). With
+        ``verified_too`` the verified rate and concentration and the pump rates and
+        concentrations of the segments go too (for a reader who owes a bag's second check, to
+        whom the concentration already verified would give a bag's contents away)."""
+        if verified_too:
+            self = replace(
+                self,
+                verified_rate_mg_per_h=None,
+                verified_concentration_mg_per_ml=None,
+                segments=tuple(
+                    replace(s, rate_ml_per_h=0.0, concentration_mg_per_ml=None)
+                    for s in self.segments
+                ),
+            )
         return replace(
             self,
             daily_dose_mg=None if self.as_written.get("daily_dose") is None else self.daily_dose_mg,

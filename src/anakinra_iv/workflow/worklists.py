@@ -17,7 +17,7 @@ from anakinra_iv.errors import AnakinraError
 from anakinra_iv.protocol import get_protocol
 from anakinra_iv.records.tables import User
 from anakinra_iv.records.unit_of_work import UnitOfWork
-from anakinra_iv.workflow.blinding import present_order
+from anakinra_iv.workflow.blinding import read_blinding
 from anakinra_iv.workflow.lifecycle import (
     OPEN_STATUSES,
     TRANSITIONS,
@@ -181,6 +181,7 @@ def list_pharmacy_worklist(uow: UnitOfWork, user_id: int, now: datetime) -> Phar
     """Alerts, the queue (longest waiting first) and the production schedule (soonest first)."""
     with uow:
         actor = load_actor(uow, user_id, Action.READ)
+        blinding = read_blinding(uow, actor)
         orders = uow.orders.list_by_status([s.value for s in OPEN_STATUSES])
         changed = uow.recommendations.find_latest_times([o.id for o in orders], "dose_plan")
         queue: list[WorkItem] = []
@@ -192,7 +193,7 @@ def list_pharmacy_worklist(uow: UnitOfWork, user_id: int, now: datetime) -> Phar
                 patients[order.patient_id] = read_patient_view(uow, order.patient_id)
             patient = patients[order.patient_id]
             view = build_order_view(uow, order, loading_doses=loading)
-            view = present_order(view, actor.id, actor.role_set)
+            view = blinding.present(view)
             since = changed.get(order.id, order.created_at)
             queue += _queue_items(uow, actor, view, patient, since)
             schedule += list_production_schedule(patient, view, now)
@@ -239,7 +240,8 @@ def get_allowed_events(view: OrderView) -> tuple[str, ...]:
 def list_nursing(uow: UnitOfWork, user_id: int, now: datetime) -> list[NursingRow]:
     """Infusions to start, running or to stop, with the bag waiting and the next event."""
     with uow:
-        load_actor(uow, user_id, Action.READ)
+        actor = load_actor(uow, user_id, Action.READ)
+        blinding = read_blinding(uow, actor)
         states = [OrderStatus.VERIFIED.value, OrderStatus.ACTIVE.value, OrderStatus.PAUSED.value]
         orders = list(uow.orders.list_by_status(states))
         orders += uow.orders.list_still_running([OrderStatus.DISCONTINUED.value])
@@ -249,7 +251,7 @@ def list_nursing(uow: UnitOfWork, user_id: int, now: datetime) -> list[NursingRo
         for order in orders:
             if order.patient_id not in patients:
                 patients[order.patient_id] = read_patient_view(uow, order.patient_id)
-            view = build_order_view(uow, order, loading_doses=loading)
+            view = blinding.present(build_order_view(uow, order, loading_doses=loading))
             waiting = next((b for b in view.bags if b.status == BagStatus.CHECKED), None)
             alerts: list[str] = []
             hung = next((b for b in view.bags if b.status == BagStatus.HUNG), None)

@@ -39,7 +39,9 @@ def pharmacy(request: Request, app: ServicesDep, user: PageUser) -> HTMLResponse
 @router.get("/orders/{order_id}/worksheet", response_class=HTMLResponse)
 def worksheet(request: Request, order_id: PathId, app: ServicesDep, user: PageUser) -> HTMLResponse:
     """The compounding worksheet of a bag made now, with the form that records it."""
-    sheet = get_worksheet(app.new_uow(), user.user_id, order_id, app.calculator, app.now())
+    sheet = get_worksheet(
+        app.new_uow(), user.user_id, order_id, app.calculator, app.now(), app.zone
+    )
     return render(request, "worksheet.html", app, user, sheet=sheet)
 
 
@@ -53,7 +55,7 @@ def bag_worksheet(
     shown = next(b for b in order.bags if b.id == bag_id)
     if shown.contents_hidden:
         return render(request, "bag_check.html", app, user, bag=shown, order=order, hidden=True)
-    sheet = get_bag_worksheet(app.new_uow(), user.user_id, bag_id)
+    sheet = get_bag_worksheet(app.new_uow(), user.user_id, bag_id, app.zone)
     return render(request, "worksheet.html", app, user, sheet=sheet)
 
 

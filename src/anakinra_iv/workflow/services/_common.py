@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
 
 from anakinra_iv.errors import ConflictError, InvalidInput
 from anakinra_iv.records.tables import AdministrationSegment, Bag, LoadingDose, Order, User
@@ -14,6 +15,8 @@ from anakinra_iv.workflow.views import BagView, LoadingDoseView, OrderView, Segm
 
 __all__ = [
     "build_order_view",
+    "find_dose_written_at",
+    "list_dose_authors",
     "list_order_user_ids",
     "load_actor",
     "lookup_names",
@@ -31,6 +34,33 @@ def load_actor(uow: UnitOfWork, user_id: int, action: Action) -> User:
         raise AuthenticationFailed("the signed-in user no longer exists or is inactive")
     require_allowed(user.username, user.role_set, action)
     return user
+
+
+def _last_accepted_verification(uow: UnitOfWork, order: Order) -> datetime | None:
+    accepted = [
+        v.created_at for v in uow.verifications.list_for_order(order.id) if v.outcome == "accepted"
+    ]
+    return max(accepted) if accepted else None
+
+
+def list_dose_authors(uow: UnitOfWork, order: Order) -> tuple[int, ...]:
+    """Everyone who wrote the dose that awaits verification: the prescriber, and whoever changed
+    the dose since the last accepted verification (every change, not only the latest: a second
+    change does not clear the first changer)."""
+    since = _last_accepted_verification(uow, order)
+    authors = {order.prescriber_id}
+    if order.dose_changed_by_id is not None:
+        authors.add(order.dose_changed_by_id)
+    for plan in uow.recommendations.list_for_order(order.id, "dose_plan"):
+        if since is None or plan.created_at >= since:
+            authors.add(plan.shown_to_id)
+    return tuple(sorted(authors))
+
+
+def find_dose_written_at(uow: UnitOfWork, order: Order) -> datetime:
+    """When the dose that awaits verification was written (the order, or its latest change)."""
+    plans = uow.recommendations.list_for_order(order.id, "dose_plan")
+    return max([order.created_at, *(p.created_at for p in plans)])
 
 
 def lookup_names(uow: UnitOfWork, ids: Iterable[int | None]) -> dict[int, str]:

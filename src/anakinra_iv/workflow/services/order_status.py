@@ -15,9 +15,14 @@ from anakinra_iv.errors import InvalidInput, InvalidTransition
 from anakinra_iv.records.audit import AuditEntry
 from anakinra_iv.records.unit_of_work import UnitOfWork
 from anakinra_iv.workflow.commands import CancelOrder, Discontinue, QueryOrder, RejectOrder
-from anakinra_iv.workflow.lifecycle import OrderEvent, OrderStatus, get_next_status
+from anakinra_iv.workflow.lifecycle import OrderEvent, get_next_status
 from anakinra_iv.workflow.roles import Action, require_different_person
-from anakinra_iv.workflow.services._common import build_order_view, load_actor, save_order
+from anakinra_iv.workflow.services._common import (
+    build_order_view,
+    list_dose_authors,
+    load_actor,
+    save_order,
+)
 from anakinra_iv.workflow.views import OrderView
 
 __all__ = ["cancel_order", "discontinue_order", "query_order", "reject_order"]
@@ -64,14 +69,14 @@ def _change_status(
                 )
             require_different_person(
                 actor.id,
-                (order.prescriber_id, order.dose_changed_by_id),
+                list_dose_authors(uow, order),
                 rule=f"order {order.id}: whoever ordered it or changed its dose does not "
                 f"{doing} it as its pharmacist",
             )
         old = {"status": order.status, "needs_verification": order.needs_verification}
+        # A rejected, queried, cancelled or discontinued order keeps ``needs_verification``: its
+        # current dose was never verified, so its figures stay hidden from pharmacists.
         order.status = next_status.value
-        if next_status is not OrderStatus.QUERIED:
-            order.needs_verification = False
         order.status_reason = text
         order.status_by_id = actor.id
         order.status_at = now

@@ -7,6 +7,7 @@ The decision is stored with the order and in its audit event.
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
@@ -288,6 +289,37 @@ def prescribe(
     return view
 
 
+_DOSE_KEYS = ("daily_dose_mg", "rate_mg_per_h", "planned_concentration_mg_per_ml")
+"""What makes a dose: the same numbers written as a step or as a daily dose are the same dose."""
+
+
+def _same(a: Any, b: Any) -> bool:
+    if a is None or b is None:
+        return a is b
+    if isinstance(a, int | float) and isinstance(b, int | float):
+        return math.isclose(float(a), float(b), rel_tol=1e-9, abs_tol=1e-12)
+    return bool(a == b)
+
+
+def _refuse_same_dose(
+    order: Order, old: dict[str, Any], new: dict[str, Any], cmd: ChangeDose
+) -> None:
+    """A dose change that gives the order's current dose changes nothing: it is refused by
+    name, before anything is stored (no audit event, no new verification, no new bag). A
+    queried order may be sent back at the same dose: that answers the query."""
+    if order.status != OrderStatus.QUERIED and all(_same(old[key], new[key]) for key in _DOSE_KEYS):
+        field = "step" if cmd.step is not None else "daily_dose"
+        written = (
+            f" (step {order.step})" if order.step is not None and cmd.step is not None else ""
+        )  # as written only: the message never gives a calculated figure away
+        raise InvalidInput(
+            f"'{field}': order {order.id} already has this dose{written}; nothing was changed. "
+            "Enter a different step or daily dose, or leave the order as it is",
+            field=field,
+            value=cmd.step,
+        )
+
+
 def change_dose(
     cmd: ChangeDose, uow: UnitOfWork, calculator: DoseCalculator, now: datetime
 ) -> OrderView:
@@ -324,6 +356,7 @@ def change_dose(
             "renal_reason": renal_reason,
         }
         old = {key: getattr(order, key) for key in fields} | {"status": order.status}
+        _refuse_same_dose(order, old, fields, cmd)
         for key, value in fields.items():
             setattr(order, key, value)
         order.status = next_status.value

@@ -28,6 +28,8 @@ from anakinra_iv.workflow.services._checks import (
 )
 from anakinra_iv.workflow.services._common import (
     build_order_view,
+    find_dose_written_at,
+    list_dose_authors,
     load_actor,
     require_expected_version,
     save_order,
@@ -66,7 +68,7 @@ def verify_order(cmd: VerifyOrder, uow: UnitOfWork, now: datetime) -> OrderView:
         next_status = get_next_status(order.status, OrderEvent.VERIFY)
         require_different_person(
             actor.id,
-            (order.prescriber_id, order.dose_changed_by_id),
+            list_dose_authors(uow, order),
             rule=f"order {order.id}: whoever ordered it or changed its dose never verifies it",
         )
         since = require_not_locked(uow, VERIFICATION_LOCKED, actor, order_id=order.id)
@@ -91,10 +93,13 @@ def verify_order(cmd: VerifyOrder, uow: UnitOfWork, now: datetime) -> OrderView:
         )
         entered = {"rate_mg_per_h": entered_rate, "concentration_mg_per_ml": entered_conc}
         if not matches:
+            # The count is per dose: a dose change starts it again.
+            written = find_dose_written_at(uow, order)
             mine = [
                 (v.outcome, v.created_at)
                 for v in uow.verifications.list_for_order(order.id)
-                if v.pharmacist_id == actor.id or v.outcome == "accepted"
+                if (v.pharmacist_id == actor.id or v.outcome == "accepted")
+                and v.created_at >= written
             ]
             count = count_recent_mismatches(mine, since)
             limit = limits.verification_attempts
