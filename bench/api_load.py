@@ -51,6 +51,7 @@ import argparse
 import asyncio
 import json
 import os
+import secrets
 import socket
 import statistics
 import subprocess
@@ -89,8 +90,9 @@ STAFF = {
 }
 ENV = {
     "ANAKINRA_ENVIRONMENT": "test",
-    "ANAKINRA_SECRET_KEY": "bench-secret-key-not-for-production",
-    "ANAKINRA_AUDIT_KEY": "bench-audit-key-not-for-production-use",
+    # fresh random keys for each run (guessable keys are refused outside demo mode)
+    "ANAKINRA_SECRET_KEY": secrets.token_urlsafe(32),
+    "ANAKINRA_AUDIT_KEY": secrets.token_urlsafe(32),
     "ANAKINRA_ARGON2_TIME_COST": "1",
     "ANAKINRA_ARGON2_MEMORY_COST_KIB": "8",
     "ANAKINRA_ARGON2_PARALLELISM": "1",
