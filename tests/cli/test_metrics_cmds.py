@@ -62,6 +62,20 @@ def test_csv_and_json_give_the_same_figures(db_env: Path) -> None:
     assert body["summaries"][0]["intervals"]["verify"]["median_minutes"] == 25
 
 
+def test_the_command_as_documented_runs_as_the_operator(db_env: Path) -> None:
+    """`anakinra metrics --from DATE --to DATE --format json` with no --user (the operator at
+    the server's command line) gives the same figures as an allowed user: verify 25 min."""
+    _ward_with_a_verified_order(db_env)
+    operator = runner.invoke(app, ["metrics", *RANGE, "--format", "json"])
+    assert operator.exit_code == 0, operator.stderr
+    admin = runner.invoke(app, ["metrics", *RANGE, "--format", "json", "--user", "admin"])
+    body, expected = json.loads(operator.stdout), json.loads(admin.stdout)
+    verify = body["summaries"][0]["intervals"]["verify"]
+    assert verify == expected["summaries"][0]["intervals"]["verify"]
+    assert verify["median_minutes"] == 25
+    assert body["orders"][0]["steps"]["verify"] == expected["orders"][0]["steps"]["verify"]
+
+
 def test_out_file_nurse_and_bad_date(db_env: Path) -> None:
     """--out writes the file; a nurse is refused; a date typed 05/01/2026 is refused naming
     'from'; each refusal exits 2 with nothing on standard output."""

@@ -1,7 +1,9 @@
 """Command: ``metrics``, time to drug per period and ward, as CSV or JSON.
 
-Reads the database named by the settings and acts as the user named by ``--user`` (roles
-prescriber, pharmacist, admin or pharmacy lead). Heavy libraries are imported inside the command.
+Reads the database named by the settings. With ``--user`` it acts as that person (roles
+prescriber, pharmacist, admin or pharmacy lead are allowed); without it, as the operator at the
+server's command line, who holds the database credentials already (as for ``audit verify`` and
+``backup``). Heavy libraries are imported inside the command.
 """
 
 from __future__ import annotations
@@ -38,8 +40,12 @@ def metrics_command(
     ],
     date_to: Annotated[str, typer.Option("--to", help="Last day, included (YYYY-MM-DD).")],
     user: Annotated[
-        str, typer.Option("--user", help="Username of the person asking (roles are checked).")
-    ],
+        str | None,
+        typer.Option(
+            "--user",
+            help="Username of the person asking (roles are checked); default: the operator.",
+        ),
+    ] = None,
     output_format: Annotated[
         MetricsFormat, typer.Option("--format", help="csv (one row per interval) or json.")
     ] = MetricsFormat.csv,
@@ -70,7 +76,7 @@ def metrics_command(
         try:
             report = get_time_to_drug(
                 services.new_uow(),
-                _user_id(services, user),
+                None if user is None else _user_id(services, user),
                 first,
                 last,
                 services.now(),
