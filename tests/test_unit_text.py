@@ -21,9 +21,12 @@ from anakinra_iv.assessment.scores import calculate_score
 from anakinra_iv.errors import AnakinraError
 from anakinra_iv.units import magnitude_in, parse_quantity
 
-# The only text a person can mean as one number of kilograms: digits with a decimal point, or
-# complete thousands groups, then optional spaces, then "kg". Reference oracle for the property.
-_WRITTEN_KG = re.compile(r"^\s*(\d+(?:\.\d*)?|\.\d+|\d{1,3}(?:,\d{3})+(?:\.\d+)?)\s*kg\s*$")
+# The only text a person can mean as one mass: digits with a decimal point, or complete thousands
+# groups, then optional spaces, then one mass unit. Reference oracle for the property.
+_WRITTEN_KG = re.compile(
+    r"^\s*(\d+(?:\.\d*)?|\.\d+|\d{1,3}(?:,\d{3})+(?:\.\d+)?)\s*(kg|g|mg|lb)\s*$"
+)
+_KG_PER = {"kg": 1.0, "g": 1e-3, "mg": 1e-6, "lb": 0.45359237}  # exact definitions of the units
 
 _PIECES = st.sampled_from(
     [
@@ -72,13 +75,14 @@ class TestNoArithmetic:
     @given(TYPED)
     def test_returns_the_written_number_or_refuses(self, text: str) -> None:
         """For any mix of digits, commas, spaces, operators and unit words the reader returns
-        exactly the number written before 'kg' (the oracle above) or refuses, naming the
+        exactly the mass written (the oracle above, converted to kg) or refuses, naming the
         field; never any other number."""
         value = _read_kg(text)
         written = _WRITTEN_KG.match(text)
         if value is not None:
             assert written is not None, f"{text!r} was read as {value} kg"
-            assert value == float(written.group(1).replace(",", ""))
+            number = float(written.group(1).replace(",", ""))
+            assert value == pytest.approx(number * _KG_PER[written.group(2)], rel=1e-12)
         elif written is not None:
             # a written number is refused only when it is zero (a weight must be positive)
             assert float(written.group(1).replace(",", "")) == 0
