@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import Engine, Integer, select, text
+from sqlalchemy import Engine, Float, Integer, Numeric, select, text
 from sqlalchemy.orm import Session
 
 from anakinra_iv.records.audit import AUDIT_KEYS_INFO
@@ -210,7 +210,9 @@ def _different_value(column_type: object, current: object, table: str, column: s
             return 1
         if column.endswith("_at"):
             return datetime(2026, 1, 1, tzinfo=UTC)
-        return "x" if not isinstance(column_type, Integer) else 1
+        if isinstance(column_type, Integer):
+            return 1
+        return 1.0 if isinstance(column_type, Float | Numeric) else "x"
     if isinstance(current, bool):
         return not current
     if isinstance(current, int):

@@ -50,6 +50,8 @@ def _get_paths(api: Api) -> list[str]:
         "service_id": "anakinra-order-sign",
         "resource_type": "Patient",
         "resource_id": ward.patient_id,
+        "kind": "icans",
+        "step": "verify",
     }
     paths = []
     for route in _routes(api.client.app.routes):  # type: ignore[attr-defined]
