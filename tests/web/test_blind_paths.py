@@ -316,3 +316,22 @@ def test_the_figures_are_there_for_the_prescriber(api: Api, scenario: str) -> No
     assert "51.4 mg/h" in page
     body = api.get("prescriber", f"/api/orders/{secret.order_ids[-1]}").text
     assert _leaks(body, "application/json", secret)
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_no_recommendation_is_computed_for_a_reader_who_owes_a_blind_check(
+    api: Api, scenario: str
+) -> None:
+    """A pharmacist who is also a prescriber may not ask for a recommendation (which carries
+    the dose plan, 1234 / 24 = 51.4 mg/h by hand) for a patient they owe a blind check of:
+    403 naming the patient and no figure in the answer; the plain
+    prescriber still gets one (so the refusal is about the person, not the path)."""
+    _users(api)
+    secret = set_up(api.ward, scenario, 1234, 950 + SCENARIOS.index(scenario))
+    url = f"/api/patients/{secret.patient_id}/recommendations"
+    headers = _sign_in_as(api, "ph_prescriber")
+    refused = api.client.post(url, json={"protocol_id": "adult-mas-civ"}, headers=headers)
+    assert refused.status_code == 403, refused.text
+    assert "patient_id" in refused.text and not _leaks(refused.text, "application/json", secret)
+    allowed = api.post("prescriber", url, {"protocol_id": "adult-mas-civ"})
+    assert allowed.status_code == 201, allowed.text

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from anakinra_iv.errors import InvalidInput
+from anakinra_iv.errors import InvalidInput, PermissionDenied
 from anakinra_iv.records.audit import AuditEntry
 from anakinra_iv.records.tables import Order, Recommendation
 from anakinra_iv.records.unit_of_work import UnitOfWork
+from anakinra_iv.workflow.blinding import read_blinding
 from anakinra_iv.workflow.commands import RequestRecommendation
 from anakinra_iv.workflow.lifecycle import is_closed
 from anakinra_iv.workflow.ports import DoseCalculator, ReviewRequest
@@ -48,6 +49,15 @@ def request_recommendation(
     with uow:
         actor = load_actor(uow, cmd.user_id, Action.PRESCRIBE)
         patient = uow.patients.get(cmd.patient_id)
+        if patient.id in read_blinding(uow, actor).patients:
+            # The recommendation carries the dose plan: a blind check's answer.
+            raise PermissionDenied(
+                f"patient {patient.id}: you may not ask for a recommendation while you owe a "
+                "blind check of this patient's order or bag (blinding follows the person, "
+                "whatever role the request is made in)",
+                field="patient_id",
+                value=patient.id,
+            )
         orders = list(uow.orders.list_for_patient(patient.id))
         current = next((o for o in orders if not is_closed(o.status)), None)
         protocol_id = cmd.protocol_id or (None if current is None else current.protocol_id)
