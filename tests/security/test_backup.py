@@ -148,6 +148,9 @@ MALFORMED: dict[str, bytes] = {
     ).encode(),
     "no-signature": json.dumps({"format": "anakinra-iv-backup/2", "tables": {}}).encode(),
     "binary": bytes(range(256)),
+    # deeper than the JSON reader's recursion limit
+    "nested-too-deeply": b'{"format": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",
+    "duplicate-key": b'{"format": "anakinra-iv-backup/2", "format": "x", "tables": {}}',
 }
 
 

@@ -86,11 +86,23 @@ def _refuse(message: str) -> InvalidInput:
     return InvalidInput(f"'FILE' {message}; nothing was restored", field="FILE")
 
 
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object whose keys are all different (a repeated key would hide a value)."""
+    found: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in found:
+            raise ValueError(f"the key {key!r} appears twice in one object")
+        found[key] = value
+    return found
+
+
 def _parse(path: Path) -> dict[str, Any]:
     try:
-        payload = json.loads(path.read_text(encoding="utf-8"))
+        payload = json.loads(path.read_text(encoding="utf-8"), object_pairs_hook=_unique_keys)
     except (OSError, UnicodeDecodeError) as error:
         raise _refuse(f"cannot be read ({error})") from error
+    except RecursionError as error:
+        raise _refuse("is not a backup (its JSON nests too deeply)") from error
     except ValueError as error:
         raise _refuse(f"is not JSON ({error})") from error
     if not isinstance(payload, dict):
