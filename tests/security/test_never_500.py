@@ -89,3 +89,13 @@ def test_any_fhir_id_is_answered_without_a_server_error(api: Api, kind: str, ide
     200 or 4xx (the class of "isdigit() accepts non-ASCII digits")."""
     response = api.client.get(f"/fhir/r4/{kind}/{ident}", headers=api.headers("admin"))
     assert response.status_code < 500, (kind, ident, response.text[:200])
+
+
+@pytest.mark.parametrize("written", ["1_0", " 1", "+1", "١", "1.0", "0x1"])
+def test_a_record_key_in_a_path_is_digits_only(api: Api, written: str) -> None:
+    """'/api/patients/1_0' was read as patient 10 (Python's int() allows '_'): a key written any
+    other way than with the digits 0-9 names no record (422), while '1' reads patient 1."""
+    assert api.get("admin", f"/api/patients/{api.ward.patient_id}").status_code == 200
+    response = api.get("admin", f"/api/patients/{written}")
+    assert response.status_code == 422, (written, response.status_code, response.text[:200])
+    assert "patient_id" in response.text

@@ -14,6 +14,7 @@ from typing import Annotated
 
 from fastapi import Depends, Form, Path, Query, Request
 from fastapi.security import OAuth2PasswordBearer
+from pydantic import BeforeValidator
 
 from anakinra_iv.bootstrap import Services
 from anakinra_iv.records.unit_of_work import SqlAlchemyUnitOfWork
@@ -35,9 +36,18 @@ __all__ = [
     "get_services",
 ]
 
-PathId = Annotated[int, Path(ge=1, le=MAX_RECORD_ID)]
-QueryId = Annotated[int, Query(ge=1, le=MAX_RECORD_ID)]
-FormId = Annotated[int, Form(ge=1, le=MAX_RECORD_ID)]
+
+def _digits_only(value: object) -> object:
+    """A record key as typed: ASCII digits only ('1_0', ' 10', '١٠' and '+10' name no record)."""
+    if isinstance(value, str) and not (value.isascii() and value.isdigit()):
+        raise ValueError("must be written with the digits 0-9 only")
+    return value
+
+
+_Digits = BeforeValidator(_digits_only)
+PathId = Annotated[int, _Digits, Path(ge=1, le=MAX_RECORD_ID)]
+QueryId = Annotated[int, _Digits, Query(ge=1, le=MAX_RECORD_ID)]
+FormId = Annotated[int, _Digits, Form(ge=1, le=MAX_RECORD_ID)]
 
 _bearer = OAuth2PasswordBearer(tokenUrl="/api/auth/token", auto_error=False)
 
