@@ -55,7 +55,9 @@ READERS = {
     "ph_prescriber": ("pharmacist", "prescriber"),
 }
 SCENARIOS = ("pending", "rejected_reordered", "queried_cancelled_reordered", "bag_to_check")
-_SKIPPED = {"/login", "/favicon.ico", "/cds-services", "/api/health", "/api/ready"}
+# No patient data on these: the protocol page lists the protocols' own doses (its "500 mg"
+# once matched a 1000 mg/day order's 12-h bag, by coincidence, not by a leak).
+_SKIPPED = {"/login", "/favicon.ico", "/cds-services", "/api/health", "/api/ready", "/protocols"}
 
 
 @dataclass(frozen=True)
@@ -335,3 +337,40 @@ def test_no_recommendation_is_computed_for_a_reader_who_owes_a_blind_check(
     assert "patient_id" in refused.text and not _leaks(refused.text, "application/json", secret)
     allowed = api.post("prescriber", url, {"protocol_id": "adult-mas-civ"})
     assert allowed.status_code == 201, allowed.text
+
+
+def test_a_running_infusion_gives_no_bag_away_to_its_second_checker(api: Api) -> None:
+    """a-F10: the infusion runs at 50 mg/h on a checked bag; the first pharmacist prepares the
+    next bag, whose second check the other pharmacist owes. 50 mg/h x 12 h hang time = 600 mg,
+    the amount to read off the bag (by hand), so the running rates and the hang time are
+    hidden from that checker: null in the JSON (never 0), 'hidden' on the pages; the nurse
+    still sees 50 mg/h."""
+    from anakinra_iv.workflow.commands import PrepareBag
+    from anakinra_iv.workflow.services import prepare_bag
+    from tests.workflow_support.fixtures import (
+        administer,
+        compound_and_check,
+        prescribe_step,
+        verify,
+    )
+
+    ward = api.ward
+    order_id = prescribe_step(ward)
+    verify(ward, order_id)
+    administer(ward, order_id, "start", bag_id=compound_and_check(ward, order_id))
+    prepare_bag(
+        PrepareBag(ward.users["pharmacist"], order_id, ward.clock(), ("LOT-N1",)),
+        ward.uow(),
+        ward.services.calculator,
+        ward.clock(),
+    )
+    body = api.get("pharmacist2", f"/api/orders/{order_id}").json()
+    assert body["current_rate_mg_per_h"] is None and body["current_rate_ml_per_h"] is None
+    assert all(s["rate_mg_per_h"] is None for s in body["segments"])
+    assert all(b["hang_time_h"] is None for b in body["bags"])
+    assert "600" not in json.dumps(body)
+    api.client.post("/login", data={"username": "ph_bo", "password": PASSWORD})
+    board = api.client.get("/").text
+    assert "0 mL/h" not in board and "50 mg/h" not in board and "hidden" in board
+    nurse = api.get("nurse", f"/api/orders/{order_id}").json()
+    assert nurse["current_rate_mg_per_h"] == 50

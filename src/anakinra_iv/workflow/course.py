@@ -191,6 +191,11 @@ def create_course(
                 b.beyond_use,
             )
             for b in bags
+            # a bag whose contents are hidden from this reader is withheld, never shown as 0
+            if b.drug_amount_mg is not None
+            and b.final_volume_ml is not None
+            and b.concentration_mg_per_ml is not None
+            and b.rate_ml_per_h is not None
         ),
         segments=tuple(
             CourseSegment(
@@ -207,6 +212,7 @@ def create_course(
             )
             for o in orders
             for s in o.segments
+            if s.rate_mg_per_h is not None and s.rate_ml_per_h is not None
         ),
         audit_events=audit,
         grades=create_course_grades(graded),

@@ -132,7 +132,7 @@ class GradeRow:
 def get_rate_at(detail: PatientDetail, at: datetime) -> tuple[float | None, int | None]:
     """The infusion rate (mg/h) running at ``at`` and its order, from the recorded segments
     (None before the first; 0 while paused or after a stop)."""
-    latest: tuple[datetime, float, int] | None = None
+    latest: tuple[datetime, float | None, int] | None = None
     for order in detail.orders:
         for segment in order.segments:
             if segment.started_at <= at and (latest is None or segment.started_at > latest[0]):

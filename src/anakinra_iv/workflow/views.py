@@ -146,11 +146,11 @@ class BagView:
     checked_by: str | None
     checked_at: datetime | None
     syringe_lots: tuple[str, ...]
-    drug_amount_mg: float
-    final_volume_ml: float
-    concentration_mg_per_ml: float
-    rate_ml_per_h: float
-    hang_time_h: float
+    drug_amount_mg: float | None
+    final_volume_ml: float | None
+    concentration_mg_per_ml: float | None
+    rate_ml_per_h: float | None
+    hang_time_h: float | None
     beyond_use: datetime
     recipe: dict[str, Any] = field(default_factory=dict)
     syringes: tuple[dict[str, Any], ...] = ()
@@ -159,16 +159,17 @@ class BagView:
 
     def hidden(self) -> BagView:
         """The bag as a pharmacist who may check it sees it before the check: no contents, no
-        lots (numbers zeroed, ``contents_hidden`` set), so that what they enter is what they
-        read off the bag."""
+        lots, no hang time (numbers None, never a zero that reads as a value;
+        ``contents_hidden`` set), so that what they enter is what they read off the bag."""
         return replace(
             self,
             contents_hidden=True,
             syringe_lots=(),
-            drug_amount_mg=0.0,
-            final_volume_ml=0.0,
-            concentration_mg_per_ml=0.0,
-            rate_ml_per_h=0.0,
+            drug_amount_mg=None,
+            final_volume_ml=None,
+            concentration_mg_per_ml=None,
+            rate_ml_per_h=None,
+            hang_time_h=None,
             recipe={},
             syringes=(),
         )
@@ -258,8 +259,8 @@ class SegmentView:
     seq: int
     event: str
     bag_id: int | None
-    rate_mg_per_h: float
-    rate_ml_per_h: float
+    rate_mg_per_h: float | None
+    rate_ml_per_h: float | None
     concentration_mg_per_ml: float | None
     started_at: datetime
     ended_at: datetime | None
@@ -392,20 +393,25 @@ class OrderView:
     def is_running_now(self) -> bool:
         """True while the pump runs (the current segment has a rate above zero)."""
         current = self.current_segment
-        return current is not None and current.rate_mg_per_h > 0
+        if current is None:
+            return False
+        if current.rate_mg_per_h is None:  # hidden from this reader: judge by the event
+            return current.event not in ("pause", "stop")
+        return current.rate_mg_per_h > 0
 
     def to_blinded(self, *, verified_too: bool = False) -> OrderView:
         """This order without anything computed from it (for blind verification). With
-        ``verified_too`` the verified rate and concentration and the pump rates and
+        ``verified_too`` the verified rate and concentration and the dose rates, pump rates and
         concentrations of the segments go too (for a reader who owes a bag's second check, to
-        whom the concentration already verified would give a bag's contents away)."""
+        whom the concentration already verified, or the running dose rate times the hang time,
+        would give a bag's contents away)."""
         if verified_too:
             self = replace(
                 self,
                 verified_rate_mg_per_h=None,
                 verified_concentration_mg_per_ml=None,
                 segments=tuple(
-                    replace(s, rate_ml_per_h=0.0, concentration_mg_per_ml=None)
+                    replace(s, rate_mg_per_h=None, rate_ml_per_h=None, concentration_mg_per_ml=None)
                     for s in self.segments
                 ),
             )

@@ -144,6 +144,8 @@ def list_production_schedule(
             return []
         return [BagDue(patient, view, 1, now, spare[0] if spare else None)]
     started = _hung_at(view) or hung.prepared_at
+    if hung.hang_time_h is None:  # hidden from this reader (never so for a hung bag)
+        return []
     hang = timedelta(hours=hung.hang_time_h)
     due = min(started + hang, hung.beyond_use)
     horizon = now + timedelta(hours=hours)
@@ -226,7 +228,8 @@ def suggest_next_event(view: OrderView) -> str | None:
         return "bag_change"
     current = view.current_segment
     verified = view.verified_rate_mg_per_h
-    if current is not None and verified is not None and abs(current.rate_mg_per_h - verified) > 0:
+    running = None if current is None else current.rate_mg_per_h
+    if running is not None and verified is not None and abs(running - verified) > 0:
         return "rate_change"
     return None
 

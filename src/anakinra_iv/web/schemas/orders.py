@@ -120,13 +120,14 @@ class VerifyCreate(In):
 
 
 class SegmentPublic(Out):
-    """A constant-rate segment."""
+    """A constant-rate segment (rates null for a reader who owes a blind check of the
+    patient's bag: the running dose rate times the hang time would give the bag's contents)."""
 
     seq: int
     event: str
     bag_id: int | None
-    rate_mg_per_h: float
-    rate_ml_per_h: float
+    rate_mg_per_h: float | None
+    rate_ml_per_h: float | None
     concentration_mg_per_ml: float | None
     started_at: datetime
     ended_at: datetime | None
