@@ -165,3 +165,19 @@ medical_record_numbers = st.text(printable_ascii, min_size=1, max_size=64).filte
 )
 """Medical record numbers as a site may issue them (the longest the register accepts is 64)."""
 bag_ids = st.integers(min_value=1, max_value=10**12)
+
+
+invisible_letters = st.sampled_from("\u115f\u1160\u3164\uffa0")
+"""Hangul fillers: letters by their Unicode category, blank on screen."""
+
+
+@st.composite
+def invisible_reasons(draw: st.DrawFn) -> str:
+    """A text a person sees as blank or nearly so: any mix of Unicode whitespace (Zs, Zl, Zp,
+    tab, NBSP), control (Cc) and format (Cf: zero-width, BOM, soft hyphen) characters and Hangul
+    fillers, with at most two visible letters or digits somewhere in it."""
+    blank = st.characters(categories=("Zs", "Zl", "Zp", "Cc", "Cf")) | invisible_letters
+    parts = draw(st.lists(blank, min_size=1, max_size=30))
+    for letter in draw(st.lists(st.sampled_from("aZ9é"), max_size=2)):
+        parts.insert(draw(st.integers(0, len(parts))), letter)
+    return "".join(parts)

@@ -174,3 +174,38 @@ def test_scan_the_wristband_and_the_label_then_start(live: LiveWard) -> None:
     expect(admin.locator("#scan-records")).to_contain_text("WRONG PATIENT")
     shot(admin, "bc-07-admin-scans")
     assert blocked == []  # no image or script of these pages was refused by the policy
+
+
+def test_a_bag_of_the_previous_dose_says_so_on_its_label_and_in_the_bag_choice(
+    live: LiveWard,
+) -> None:
+    """A checked step-3 bag (6 mg/mL, 8.3 mL/h = 50 mg/h; hand calculation) after the dose is
+    changed to step 4 and verified: its label keeps 50 mg/h and 8.3 mL/h, never the new
+    66.7 mg/h, and says PREVIOUS DOSE - do not hang; the nurse's bag choice says it too."""
+    from anakinra_iv.workflow.commands import ChangeDose
+    from anakinra_iv.workflow.services import change_dose
+
+    now = FakeClock(live.services.now())
+    ward = live.ward
+    patient = _patient(live, "BC-SCAN-D", "Scan, Dora", now)
+    order_id, bag_id = _order_with_bag(live, patient, now)
+    change_dose(
+        ChangeDose(ward.users["prescriber"], order_id, step=4, reason="no response"),
+        live.services.new_uow(),
+        live.services.calculator,
+        live.services.now(),
+    )
+    clock, ward.clock = ward.clock, FakeClock(live.services.now())
+    try:
+        verify(ward, order_id, rate="66.67 mg/h", conc="8 mg/mL")
+    finally:
+        ward.clock = clock
+    page = live.page("nurse")
+    page.goto(f"{live.base}/bags/{bag_id}/label")
+    label = page.locator("#label")
+    expect(label).to_contain_text("PREVIOUS DOSE - do not hang")
+    expect(label).to_contain_text("DOSE RATE 50 mg/h · PUMP RATE 8.3 mL/h")
+    expect(label).not_to_contain_text("66.7 mg/h · PUMP")
+    shot(page, "label-previous-dose")
+    page.goto(f"{live.base}/orders/{order_id}")
+    expect(page.locator("#f-bag_id")).to_contain_text("PREVIOUS DOSE (50 mg/h), do not hang")

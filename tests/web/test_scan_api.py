@@ -6,18 +6,24 @@ administration is."""
 
 from __future__ import annotations
 
+import html
 from datetime import date
 from typing import Any
 
 import pytest
+from hypothesis import given
 
 from anakinra_iv.bootstrap import create_services
 from anakinra_iv.compounding.codes import create_bag_code, create_wristband_code
+from anakinra_iv.errors import AnakinraError
 from anakinra_iv.units import Q_
 from anakinra_iv.web.app import create_app
 from anakinra_iv.workflow.commands import ChangeDose, CreatePatient, PrepareBag
 from anakinra_iv.workflow.services import change_dose, create_patient, prepare_bag
+from anakinra_iv.workflow.services.scanning import read_override_reason
+from tests.strategies import invisible_reasons
 from tests.web.conftest import Api, TestClient
+from tests.web.test_pages import _sign_in
 from tests.workflow_support.fixtures import (
     Ward,
     compound_and_check,
@@ -283,3 +289,184 @@ def test_the_stored_checks_are_bound_by_the_audit_chain(api: Api) -> None:
     with api.ward.uow() as uow:
         problems = " ".join(uow.audit.verify_chain().problems)
     assert "administration_scans" in problems
+
+
+@given(reason=invisible_reasons())
+def test_an_override_reason_a_person_cannot_read_is_never_a_reason(reason: str) -> None:
+    """Any mix of Unicode whitespace, control and format characters (zero-width, bidi controls)
+    and blank letters, with fewer than three visible letters or digits, is refused naming
+    'scan_override_reason'."""
+    problems: list[AnakinraError] = []
+    assert read_override_reason(reason, problems) is None
+    assert [p.field for p in problems] == ["scan_override_reason"]
+
+
+def test_a_readable_reason_is_stored_without_invisible_characters() -> None:
+    """Zero-width characters are dropped and any whitespace collapses to one space."""
+    problems: list[AnakinraError] = []
+    reason = read_override_reason("\u200bwrist\u00adband\u00a0\ttorn\ufeff ", problems)
+    assert (reason, problems) == ("wristband torn", [])
+
+
+@pytest.mark.parametrize(
+    "reason",
+    [
+        "\u00a0\u200b\t",
+        "\u200b",
+        "   ",
+        "\u2060\ufeff\u3164",
+        "ok\u200b",
+        "scanner \u202ebroken\u202c",
+    ],
+)
+def test_an_invisible_or_bidi_override_reason_is_refused_and_audited(api: Api, reason: str) -> None:
+    """The reasons of the bedside probe: blank to a person (NBSP, zero-width space, tab, word
+    joiner, BOM, Hangul filler, two letters) or read reversed (U+202E): refused naming the reason
+    field, nothing administered, the refusal audited."""
+    order_id, bag_id = _ready(api.ward)
+    refused = _start(api, order_id, bag_id=bag_id, scan_override_reason=reason)
+    assert refused.status_code == 422, refused.text
+    assert "scan_override_reason" in _fields(refused.json())
+    if "\u202e" in reason:
+        assert "bidirectional" in refused.text
+    _assert_nothing_administered(api, order_id, bag_id)
+    [event] = _refusals(api, order_id)
+    assert "\u202e" not in str(event["new_value"])
+
+
+def _dose_changed(ward: Ward, order_id: int, *, verified: bool) -> None:
+    """Step 3 -> step 4 (66.7 mg/h at 8 mg/mL instead of 50 mg/h at 6 mg/mL; hand calculation:
+    1600 mg/day / 24 h, 800 mg in 100 mL)."""
+    change_dose(
+        ChangeDose(ward.users["prescriber"], order_id, step=4, reason="no response"),
+        ward.uow(),
+        ward.services.calculator,
+        ward.clock(),
+    )
+    if verified:
+        verify(ward, order_id, rate="66.67 mg/h", conc="8 mg/mL")
+
+
+def test_an_override_does_not_hang_a_bag_at_another_concentration(api: Api) -> None:
+    """Nothing scanned, the old 6 mg/mL bag chosen after the dose was verified at 8 mg/mL and the
+    pump rate worked out for it at the bedside (66.7 / 6 = 11.1 mL/h): refused as on a scan,
+    naming the bag chosen, and audited with the override reason."""
+    ward = api.ward
+    order_id, old_bag = _ready(ward)
+    _dose_changed(ward, order_id, verified=True)
+    refused = _start(
+        api,
+        order_id,
+        bag_id=old_bag,
+        rate_mg_per_h="66.7",
+        rate_ml_per_h="11.1",
+        scan_override_reason="label smudged",
+    )
+    assert refused.status_code == 422, refused.text
+    assert "holds 6 mg/mL, not the verified concentration" in refused.text
+    assert "PREVIOUS DOSE" in refused.text
+    assert "bag_id" in _fields(refused.json())
+    _assert_nothing_administered(api, order_id, old_bag)
+    [event] = _refusals(api, order_id)
+    assert event["new_value"]["bag_id"] == old_bag
+    assert event["new_value"]["override_reason"] == "label smudged"
+
+
+@pytest.mark.parametrize("case", ["hung", "unchecked", "removed", "old order", "expired"])
+def test_override_refusals_are_audited_and_listed(api: Api, case: str) -> None:
+    """Each bag the scanned path refuses is refused with an override too, and the refusal is
+    on the audit trail (bag chosen, reason, problem) and on /admin/scans."""
+    ward = api.ward
+    order_id, bag_id = _ready(ward)
+    override = {"scan_override_reason": "label wet"}
+    event, words, status = "start", "", 409
+    if case in ("hung", "removed"):
+        spare = compound_and_check(ward, order_id)
+        assert _start(api, order_id, bag_id=bag_id, **override).status_code == 201
+        event = "bag_change"
+        if case == "removed":
+            changed = api.post(
+                "nurse",
+                f"/api/orders/{order_id}/administrations",
+                {"event": "bag_change", "bag_id": spare} | override,
+            )
+            assert changed.status_code == 201, changed.text
+            words = "taken down"
+        else:
+            words = "already hung"
+    elif case == "unchecked":
+        bag_id = prepare_bag(
+            PrepareBag(ward.users["pharmacist"], order_id, ward.clock(), ("L1", "L2")),
+            ward.uow(),
+            ward.services.calculator,
+            ward.clock(),
+        ).id
+        words = "has not passed its second check"
+    elif case == "old order":
+        _, bag_id = _other_patient_ready(ward)
+        words, status = "belongs to order", 422
+    else:
+        ward.clock.advance(hours=24)
+        words = "EXPIRED"
+    refused = api.post(
+        "nurse",
+        f"/api/orders/{order_id}/administrations",
+        {"event": event, "bag_id": bag_id} | override,
+    )
+    assert refused.status_code == status, refused.text
+    assert words in refused.text
+    [audited] = _refusals(api, order_id)
+    assert audited["new_value"]["bag_id"] == bag_id
+    assert audited["new_value"]["override_reason"] == "label wet"
+    assert words in " ".join(audited["new_value"]["problems"])
+    _sign_in(api, "admin")
+    page = api.client.get("/admin/scans")
+    assert page.status_code == 200 and words in html.unescape(page.text)
+
+
+def test_a_bag_of_the_previous_dose_is_labelled_and_listed_as_such(api: Api) -> None:
+    """A checked step-3 bag (600 mg in 100 mL = 6 mg/mL at 8.3 mL/h = 50 mg/h; hand calculation)
+    keeps its own figures on its label after the dose is changed and verified at 66.7 mg/h,
+    says PREVIOUS DOSE - do not hang, and the nurse's bag choice says so too."""
+    ward = api.ward
+    order_id, bag_id = _ready(ward)
+    _sign_in(api, "rn_cy")
+    before = api.client.get(f"/bags/{bag_id}/label").text
+    assert "DOSE RATE 50 mg/h · PUMP RATE 8.3 mL/h" in before
+    assert "PREVIOUS DOSE" not in before
+    _dose_changed(ward, order_id, verified=True)
+    label = api.client.get(f"/bags/{bag_id}/label")
+    assert label.status_code == 200
+    assert "DOSE RATE 50 mg/h · PUMP RATE 8.3 mL/h" in label.text
+    assert "66.7 mg/h · PUMP" not in label.text
+    assert "PREVIOUS DOSE - do not hang" in label.text
+    order_page = api.client.get(f"/orders/{order_id}").text
+    assert f"#{bag_id} (6 mg/mL" in order_page
+    assert "PREVIOUS DOSE (50 mg/h), do not hang" in order_page
+
+
+def test_a_bag_of_the_previous_dose_is_not_hung_while_the_change_awaits_verification(
+    api: Api,
+) -> None:
+    """Running at step 3; the dose is changed to step 4 and not yet verified: a second checked
+    step-3 bag, scanned, is refused at a bag change naming the pending change."""
+    ward = api.ward
+    order_id, bag_id = _ready(ward)
+    spare = compound_and_check(ward, order_id)
+    assert (
+        _start(api, order_id, bag_id=bag_id, scan_override_reason="wristband torn").status_code
+        == 201
+    )
+    _dose_changed(ward, order_id, verified=False)
+    refused = api.post(
+        "nurse",
+        f"/api/orders/{order_id}/administrations",
+        {
+            "event": "bag_change",
+            "scanned_patient": create_wristband_code(MRN),
+            "scanned_bag": create_bag_code(spare),
+        },
+    )
+    assert refused.status_code == 422, refused.text
+    assert "PREVIOUS DOSE" in refused.text and "awaits verification" in refused.text
+    assert len(_refusals(api, order_id)) == 1

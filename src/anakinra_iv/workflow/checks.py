@@ -10,13 +10,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files
+from typing import Any
 
 import yaml
 
-__all__ = ["CheckTolerances", "get_check_tolerances", "is_within_tolerance"]
+__all__ = [
+    "CheckTolerances",
+    "find_previous_dose",
+    "get_check_tolerances",
+    "is_within_tolerance",
+    "read_bag_dose_rate",
+]
 
 
 @dataclass(frozen=True)
@@ -52,3 +60,34 @@ def get_check_tolerances() -> CheckTolerances:
 def is_within_tolerance(expected: float, entered: float, relative: float) -> bool:
     """True when ``entered`` lies within ``relative`` (a fraction) of ``expected``."""
     return abs(entered - expected) <= relative * abs(expected)
+
+
+def read_bag_dose_rate(
+    recipe: Mapping[str, Any], concentration_mg_per_ml: float, rate_ml_per_h: float
+) -> float:
+    """The dose rate (mg/h) a bag was made for: its recipe's, or (a recipe stored without it)
+    its concentration times its pump rate."""
+    stored = recipe.get("rate_mg_per_h")
+    if isinstance(stored, int | float):
+        return float(stored)
+    return concentration_mg_per_ml * rate_ml_per_h
+
+
+def find_previous_dose(
+    bag_rate_mg_per_h: float,
+    prescribed_rate_mg_per_h: float | None,
+    verified_rate_mg_per_h: float | None,
+    *,
+    awaiting_verification: bool,
+) -> str | None:
+    """Why a bag made for ``bag_rate_mg_per_h`` is for a previous dose of its order (the order's
+    dose rate now prescribed or verified is another one), or None when it is for the current
+    dose. Rates are compared within the administration-rate tolerance of ``checks.yaml``."""
+    relative = get_check_tolerances().administration_rate
+    prescribed, verified = prescribed_rate_mg_per_h, verified_rate_mg_per_h
+    if prescribed is not None and not is_within_tolerance(prescribed, bag_rate_mg_per_h, relative):
+        waiting = " and awaits verification" if awaiting_verification else ""
+        return f"the dose was changed to {round(prescribed, 1):g} mg/h{waiting}"
+    if verified is not None and not is_within_tolerance(verified, bag_rate_mg_per_h, relative):
+        return f"the verified dose rate is {round(verified, 1):g} mg/h"
+    return None

@@ -86,6 +86,11 @@ class BagLabel:
         """True once the bag passed its second check."""
         return self.bag.checked_by is not None
 
+    @property
+    def previous_dose(self) -> str | None:
+        """Why the bag is for a previous dose of its order (do not hang), or None."""
+        return self.bag.find_previous_dose(self.order)
+
 
 _START_BY = re.compile(r"start by (\d{4}-\d{2}-\d{2} \d{2}:\d{2})(?: UTC)?")
 _RATE = re.compile(r"\((\d+(?:\.\d+)?) mg/h\)")

@@ -28,6 +28,7 @@ from anakinra_iv.records.tables import (
 )
 from anakinra_iv.reports.display import show_quantity
 from anakinra_iv.units import CREATININE_MOLAR_MASS, Q_
+from anakinra_iv.workflow.checks import find_previous_dose, read_bag_dose_rate
 
 __all__ = [
     "AlertView",
@@ -156,6 +157,21 @@ class BagView:
     syringes: tuple[dict[str, Any], ...] = ()
     prepared_by_id: int = 0
     contents_hidden: bool = False
+
+    @property
+    def dose_rate_mg_per_h(self) -> float:
+        """The dose rate the bag was made for (not the order's rate of today)."""
+        return read_bag_dose_rate(self.recipe, self.concentration_mg_per_ml, self.rate_ml_per_h)
+
+    def find_previous_dose(self, order: OrderView) -> str | None:
+        """Why the bag is for a previous dose of ``order`` (its dose was changed since the bag
+        was made), or None when the bag is for its current dose."""
+        return find_previous_dose(
+            self.dose_rate_mg_per_h,
+            order.rate_mg_per_h,
+            order.verified_rate_mg_per_h,
+            awaiting_verification=order.needs_verification,
+        )
 
     def hidden(self) -> BagView:
         """The bag as a pharmacist who may check it sees it before the check: no contents, no

@@ -16,8 +16,9 @@ An override never passes a code that was scanned and did not match.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Final
 
 from anakinra_iv.compounding.codes import ScannedCode, read_code
@@ -25,7 +26,12 @@ from anakinra_iv.errors import AnakinraError, InvalidInput, InvalidTransition, P
 from anakinra_iv.records.audit import AuditEntry
 from anakinra_iv.records.tables import AdministrationScan, Bag, Order, Patient
 from anakinra_iv.records.unit_of_work import UnitOfWork
-from anakinra_iv.workflow.checks import get_check_tolerances, is_within_tolerance
+from anakinra_iv.workflow.checks import (
+    find_previous_dose,
+    get_check_tolerances,
+    is_within_tolerance,
+    read_bag_dose_rate,
+)
 from anakinra_iv.workflow.commands import RecordAdministration
 from anakinra_iv.workflow.lifecycle import OrderEvent, get_next_status
 from anakinra_iv.workflow.roles import Action
@@ -38,6 +44,7 @@ __all__ = [
     "ScanMismatch",
     "ScanOutcome",
     "check_scans",
+    "read_override_reason",
     "record_scan",
 ]
 
@@ -45,6 +52,21 @@ SCANNED_EVENTS: Final = ("start", "bag_change")
 """The events that hang a bag, and so need the barcode check."""
 
 _MAX_SCAN_TEXT: Final = 128
+
+_CONTROL_CATEGORIES: Final = ("Cc", "Cf")
+"""Unicode control and format characters (zero-width, soft hyphen, bidi controls): invisible."""
+
+_BIDI_CONTROLS: Final = frozenset(
+    "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+)
+"""Bidirectional text controls: refused in an override reason, not silently removed."""
+
+_INVISIBLE_LETTERS: Final = frozenset("\u115f\u1160\u3164\uffa0")
+"""Hangul fillers: letters by their Unicode category, blank on screen."""
+
+_MIN_REASON_CHARACTERS: Final = 3
+"""Visible letters or digits an override reason needs (input validation, not a clinical
+number)."""
 
 
 class ScanMismatch(InvalidInput):
@@ -87,6 +109,49 @@ def _clean(text: str | None) -> str | None:
     return text.strip()[:_MAX_SCAN_TEXT]
 
 
+def _plain(text: str | None) -> str | None:
+    """``text`` without control and format characters (zero-width, bidi controls), its
+    whitespace (any kind) collapsed to single spaces; None when nothing is left."""
+    if text is None:
+        return None
+    kept = "".join(
+        ch for ch in text if ch.isspace() or unicodedata.category(ch) not in _CONTROL_CATEGORIES
+    )
+    return " ".join(kept.split())[:_MAX_SCAN_TEXT] or None
+
+
+def read_override_reason(text: str | None, problems: list[AnakinraError]) -> str | None:
+    """The override reason as stored, or None when none was given or it does not say anything a
+    person can read (a problem naming ``scan_override_reason`` is then added)."""
+    if not text:
+        return None
+    field = "scan_override_reason"
+    if any(ch in _BIDI_CONTROLS for ch in text):
+        problems.append(
+            ScanMismatch(
+                f"'{field}' must not contain bidirectional text controls (they make the reason "
+                "read differently from what is stored): type it as plain text",
+                field=field,
+                value=text.encode("unicode_escape").decode("ascii"),
+            )
+        )
+        return None
+    reason = _plain(text)
+    readable = sum(ch.isalnum() and ch not in _INVISIBLE_LETTERS for ch in reason or "")
+    if reason is None or readable < _MIN_REASON_CHARACTERS:
+        problems.append(
+            ScanMismatch(
+                f"'{field}' must say why a code could not be scanned, in at least "
+                f"{_MIN_REASON_CHARACTERS} visible letters or digits (spaces and invisible "
+                "characters do not count)",
+                field=field,
+                value=text.encode("unicode_escape").decode("ascii"),
+            )
+        )
+        return None
+    return reason
+
+
 def _read(text: str, field: str, kind: str, problems: list[AnakinraError]) -> ScannedCode | None:
     try:
         code = read_code(text, field=field)
@@ -122,13 +187,20 @@ def _check_patient(
 
 
 def _check_bag(
-    uow: UnitOfWork, code: ScannedCode, order: Order, at: datetime, problems: list[AnakinraError]
+    uow: UnitOfWork,
+    bag_id: int,
+    field: str,
+    value: str,
+    order: Order,
+    at: datetime,
+    problems: list[AnakinraError],
 ) -> Bag | None:
-    field, bag_id = "scanned_bag", int(code.value)
+    """Every check of the bag itself, the same whether its code was scanned (``field``
+    ``scanned_bag``) or it was chosen by id under an override (``bag_id``)."""
     bag = uow.bags.find(bag_id)
     if bag is None:
         problems.append(
-            ScanMismatch(f"'{field}': bag {bag_id} does not exist", field=field, value=code.text)
+            ScanMismatch(f"'{field}': bag {bag_id} does not exist", field=field, value=value)
         )
         return None
     if bag.order_id != order.id:
@@ -137,7 +209,7 @@ def _check_bag(
                 f"'{field}': WRONG BAG - bag {bag.id} belongs to order {bag.order_id}, not "
                 f"order {order.id}",
                 field=field,
-                value=code.text,
+                value=value,
             )
         )
         return bag
@@ -154,7 +226,20 @@ def _check_bag(
         found.append(
             f"EXPIRED - bag {bag.id} is past its beyond-use time {bag.beyond_use.isoformat()}"
         )
-    problems.extend(BagNotHangable(f"'{field}': {m}", field=field, value=code.text) for m in found)
+    elif at + timedelta(hours=bag.hang_time_h) > bag.beyond_use:
+        found.append(
+            f"bag {bag.id} cannot finish before its beyond-use time "
+            f"{bag.beyond_use.isoformat()}: its {bag.hang_time_h:g} h from {at.isoformat()} "
+            "would run past it - prepare a new bag"
+        )
+    bag_rate = read_bag_dose_rate(bag.recipe, bag.concentration_mg_per_ml, bag.rate_ml_per_h)
+    previous = find_previous_dose(
+        bag_rate,
+        order.rate_mg_per_h,
+        order.verified_rate_mg_per_h,
+        awaiting_verification=order.needs_verification,
+    )
+    problems.extend(BagNotHangable(f"'{field}': {m}", field=field, value=value) for m in found)
     verified = order.verified_concentration_mg_per_ml
     if verified is None or not is_within_tolerance(
         verified, bag.concentration_mg_per_ml, get_check_tolerances().bag_check
@@ -165,7 +250,16 @@ def _check_bag(
                 f"'{field}': bag {bag.id} holds {bag.concentration_mg_per_ml:g} mg/mL, not the "
                 f"verified concentration of order {order.id} ({shown})",
                 field=field,
-                value=code.text,
+                value=value,
+            )
+        )
+    if previous is not None:
+        problems.append(
+            ScanMismatch(
+                f"'{field}': PREVIOUS DOSE - bag {bag.id} was made for {round(bag_rate, 1):g} "
+                f"mg/h but {previous}: do not hang it",
+                field=field,
+                value=value,
             )
         )
     return bag
@@ -205,7 +299,7 @@ def _refuse(
             outcome="refused",
             scanned_patient=scanned[0],
             scanned_bag=scanned[1],
-            override_reason=_clean(cmd.scan_override_reason),
+            override_reason=_plain(cmd.scan_override_reason),
             problems=messages,
             ward=patient.ward,
             user_id=actor_id,
@@ -225,6 +319,7 @@ def _refuse(
                 "scanned_patient": scanned[0],
                 "scanned_bag": scanned[1],
                 "bag_id": cmd.bag_id,
+                "override_reason": _plain(cmd.scan_override_reason),
                 "problems": messages,
             },
             "; ".join(messages),
@@ -250,14 +345,15 @@ def check_scans(
     raises (one :class:`ScanMismatch`, or a ProblemList of them).
     """
     patient_text, bag_text = _clean(cmd.scanned_patient), _clean(cmd.scanned_bag)
-    override = _clean(cmd.scan_override_reason)
+    reason_problems: list[AnakinraError] = []
+    override = read_override_reason(cmd.scan_override_reason, reason_problems)
     with uow:
         actor = load_actor(uow, cmd.user_id, Action.ADMINISTER)
         order = uow.orders.get(cmd.order_id)
         # An event the order's state does not allow is refused as such, before any scan.
         get_next_status(order.status, OrderEvent(cmd.event))
         patient = uow.patients.get(order.patient_id)
-        problems: list[AnakinraError] = []
+        problems: list[AnakinraError] = list(reason_problems)
         bag_id = cmd.bag_id
         if patient_text is not None:
             code = _read(patient_text, "scanned_patient", "wristband", problems)
@@ -267,7 +363,11 @@ def check_scans(
             _require(None, "scanned_patient", "the patient's wristband", override, problems)
         if bag_text is not None:
             code = _read(bag_text, "scanned_bag", "bag", problems)
-            bag = None if code is None else _check_bag(uow, code, order, at, problems)
+            bag = (
+                None
+                if code is None
+                else _check_bag(uow, int(code.value), "scanned_bag", code.text, order, at, problems)
+            )
             if bag is not None and cmd.bag_id is not None and bag.id != cmd.bag_id:
                 problems.append(
                     ScanMismatch(
@@ -279,8 +379,12 @@ def check_scans(
                 )
             if bag is not None:
                 bag_id = bag.id
-        elif require_scan:
-            _require(None, "scanned_bag", "the bag's label", override, problems)
+        else:
+            if require_scan:
+                _require(None, "scanned_bag", "the bag's label", override, problems)
+            if bag_id is not None:
+                # Nothing scanned: the bag chosen passes every check of a scanned bag.
+                _check_bag(uow, bag_id, "bag_id", str(bag_id), order, at, problems)
         if problems:
             _refuse(
                 uow,
