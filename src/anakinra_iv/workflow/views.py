@@ -159,15 +159,22 @@ class BagView:
     contents_hidden: bool = False
 
     @property
-    def dose_rate_mg_per_h(self) -> float:
-        """The dose rate the bag was made for (not the order's rate of today)."""
+    def dose_rate_mg_per_h(self) -> float | None:
+        """The dose rate the bag was made for (not the order's rate of today); None while the
+        bag's contents are hidden from the reader."""
+        if self.concentration_mg_per_ml is None or self.rate_ml_per_h is None:
+            return None
         return read_bag_dose_rate(self.recipe, self.concentration_mg_per_ml, self.rate_ml_per_h)
 
     def find_previous_dose(self, order: OrderView) -> str | None:
         """Why the bag is for a previous dose of ``order`` (its dose was changed since the bag
-        was made), or None when the bag is for its current dose."""
+        was made), or None when the bag is for its current dose (or its contents are hidden
+        from the reader)."""
+        made_for = self.dose_rate_mg_per_h
+        if made_for is None:
+            return None
         return find_previous_dose(
-            self.dose_rate_mg_per_h,
+            made_for,
             order.rate_mg_per_h,
             order.verified_rate_mg_per_h,
             awaiting_verification=order.needs_verification,
