@@ -240,7 +240,9 @@ def test_health_and_readiness_tell_the_truth(api: Api, silent_server: int) -> No
             took = time.monotonic() - started
             readiness = client.get("/api/ready")
         assert health.status_code == 503 and health.json()["database_ok"] is False
-        assert took < 2.0
+        # bounded by the timeout, not hung (without it a silent database held a request for
+        # minutes); wall time, so the bound leaves room for a loaded 2-core machine
+        assert took < 10.0
         assert readiness.status_code == 503 and readiness.headers["retry-after"] == "5"
         dead.dispose()
 

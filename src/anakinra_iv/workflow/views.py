@@ -151,7 +151,7 @@ class BagView:
     final_volume_ml: float | None
     concentration_mg_per_ml: float | None
     rate_ml_per_h: float | None
-    hang_time_h: float | None
+    hang_time_h: float
     beyond_use: datetime
     recipe: dict[str, Any] = field(default_factory=dict)
     syringes: tuple[dict[str, Any], ...] = ()
@@ -182,8 +182,9 @@ class BagView:
 
     def hidden(self) -> BagView:
         """The bag as a pharmacist who may check it sees it before the check: no contents, no
-        lots, no hang time (numbers None, never a zero that reads as a value;
-        ``contents_hidden`` set), so that what they enter is what they read off the bag."""
+        lots (numbers None, never a zero that reads as a value; ``contents_hidden`` set), so
+        that what they enter is what they read off the bag. The hang time stays: it is the
+        protocol's, and the production schedule needs it."""
         return replace(
             self,
             contents_hidden=True,
@@ -192,7 +193,6 @@ class BagView:
             final_volume_ml=None,
             concentration_mg_per_ml=None,
             rate_ml_per_h=None,
-            hang_time_h=None,
             recipe={},
             syringes=(),
         )

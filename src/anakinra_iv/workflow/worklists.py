@@ -144,8 +144,6 @@ def list_production_schedule(
             return []
         return [BagDue(patient, view, 1, now, spare[0] if spare else None)]
     started = _hung_at(view) or hung.prepared_at
-    if hung.hang_time_h is None:  # hidden from this reader (never so for a hung bag)
-        return []
     hang = timedelta(hours=hung.hang_time_h)
     due = min(started + hang, hung.beyond_use)
     horizon = now + timedelta(hours=hours)

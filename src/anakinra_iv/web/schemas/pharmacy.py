@@ -84,8 +84,8 @@ class BagCheck(In):
 
 class BagPublic(Out):
     """A bag. Before its second check, a pharmacist other than the one who prepared it gets it
-    with ``contents_hidden`` and no drug amount, volume, concentration, pump rate, hang time or
-    lots (null, never zero)."""
+    with ``contents_hidden`` and no drug amount, volume, concentration, pump rate or lots (null,
+    never zero)."""
 
     id: int
     order_id: int
@@ -99,7 +99,7 @@ class BagPublic(Out):
     final_volume_ml: float | None
     concentration_mg_per_ml: float | None
     rate_ml_per_h: float | None
-    hang_time_h: float | None
+    hang_time_h: float
     beyond_use: datetime
     syringes: list[dict[str, Any]]
     contents_hidden: bool
@@ -113,7 +113,6 @@ class BagPublic(Out):
             for name in ("drug_amount_mg", "final_volume_ml", "concentration_mg_per_ml"):
                 data[name] = None
             data["rate_ml_per_h"] = None
-            data["hang_time_h"] = None
         return cls.model_validate(data)
 
 
